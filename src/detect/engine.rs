@@ -1,0 +1,366 @@
+//! The matcher: one Aho-Corasick pass finds every rule keyword, then each rule's regex runs only in
+//! a bounded window around its keywords' hits. The cost is one linear pass over the bytes plus work
+//! proportional to the number of hits, however long the lines are.
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex_automata::{
+    meta::{self, Regex},
+    util::captures::Captures,
+    Input,
+};
+
+use super::placeholder;
+use crate::rules::{Confidence, Rule};
+
+/// A rule that could not be compiled.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: rule `{id}`: {message}")]
+pub struct CompileError {
+    pub file: String,
+    pub id: String,
+    pub message: String,
+}
+
+struct CompiledRule {
+    regex: Regex,
+    secret_group: usize,
+    /// How far before or after a keyword hit a match may begin or end.
+    reach: usize,
+    min_entropy: Option<f64>,
+    placeholder_check: bool,
+    allow: Vec<Regex>,
+    confidence: Confidence,
+}
+
+/// A secret found in a haystack, before it becomes a `Finding`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawMatch {
+    /// Index of the rule in the slice the engine was built from.
+    pub rule: usize,
+    /// Byte span of the secret.
+    pub start: usize,
+    pub end: usize,
+    /// The rule's confidence, or `Low` when the secret looks like a placeholder.
+    pub confidence: Confidence,
+    pub note: Option<&'static str>,
+}
+
+/// Compiled rules, ready to scan any number of blobs from any number of threads.
+pub struct Engine {
+    rules: Vec<CompiledRule>,
+    keywords: AhoCorasick,
+    /// For each keyword pattern, the rules that use it.
+    keyword_rules: Vec<Vec<usize>>,
+}
+
+/// Window used when a rule's pattern has no upper bound on its length.
+const UNBOUNDED_REACH: usize = 1024;
+
+impl Engine {
+    pub fn new(rules: &[Rule]) -> Result<Engine, CompileError> {
+        let mut compiled = Vec::with_capacity(rules.len());
+        let mut keywords: Vec<String> = Vec::new();
+        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        for (i, rule) in rules.iter().enumerate() {
+            compiled.push(compile_rule(rule)?);
+            for kw in &rule.keywords {
+                match keywords.iter().position(|k| k == kw) {
+                    Some(p) => keyword_rules[p].push(i),
+                    None => {
+                        keywords.push(kw.clone());
+                        keyword_rules.push(vec![i]);
+                    }
+                }
+            }
+        }
+        let keywords = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&keywords)
+            .or_else(|_| AhoCorasick::builder().build(&keywords))
+            .map_err(|e| CompileError {
+                file: String::new(),
+                id: String::new(),
+                message: format!("keywords: {e}"),
+            })?;
+        Ok(Engine {
+            rules: compiled,
+            keywords,
+            keyword_rules,
+        })
+    }
+
+    /// All secrets in `hay`, sorted by position, overlaps resolved to the most specific rule.
+    pub fn find(&self, hay: &[u8]) -> Vec<RawMatch> {
+        // (rule, start, end) windows in which that rule's regex must run.
+        let mut windows: Vec<(usize, usize, usize)> = Vec::new();
+        for hit in self.keywords.find_overlapping_iter(hay) {
+            for &r in &self.keyword_rules[hit.pattern().as_usize()] {
+                let reach = self.rules[r].reach;
+                windows.push((
+                    r,
+                    hit.start().saturating_sub(reach),
+                    (hit.end() + reach).min(hay.len()),
+                ));
+            }
+        }
+        if windows.is_empty() {
+            return Vec::new();
+        }
+        windows.sort_unstable();
+        let mut candidates = Vec::new();
+        let mut caps: Option<(usize, Captures)> = None;
+        let mut i = 0;
+        while i < windows.len() {
+            let (r, start, mut end) = windows[i];
+            i += 1;
+            while i < windows.len() && windows[i].0 == r && windows[i].1 <= end {
+                end = end.max(windows[i].2);
+                i += 1;
+            }
+            let rule = &self.rules[r];
+            let caps = match &mut caps {
+                Some((cr, c)) if *cr == r => c,
+                slot => {
+                    *slot = Some((r, rule.regex.create_captures()));
+                    &mut slot.as_mut().unwrap().1
+                }
+            };
+            self.find_in_window(r, hay, start, end, caps, &mut candidates);
+        }
+        resolve_overlaps(candidates, &self.rules)
+    }
+
+    fn find_in_window(
+        &self,
+        r: usize,
+        hay: &[u8],
+        start: usize,
+        end: usize,
+        caps: &mut Captures,
+        out: &mut Vec<RawMatch>,
+    ) {
+        let rule = &self.rules[r];
+        // The range limits where a match may lie while `^`, `$` and boundaries still see the
+        // bytes around the window, so a window edge never passes for a token edge.
+        let mut input = Input::new(hay).range(start..end);
+        loop {
+            rule.regex.search_captures(&input, caps);
+            let Some(whole) = caps.get_match() else {
+                break;
+            };
+            let span = caps.get_group(rule.secret_group).unwrap_or(whole.span());
+            if span.start < span.end {
+                if let Some(m) = judge(r, rule, hay, span.start, span.end) {
+                    out.push(m);
+                }
+            }
+            // Resume right after the secret: the character that ended it may begin the next.
+            let next = span.end.max(whole.start() + 1);
+            if next >= end {
+                break;
+            }
+            input.set_start(next);
+        }
+    }
+}
+
+/// Applies a rule's own filters to a match; `None` drops it.
+fn judge(r: usize, rule: &CompiledRule, hay: &[u8], start: usize, end: usize) -> Option<RawMatch> {
+    let secret = &hay[start..end];
+    if rule.allow.iter().any(|a| a.is_match(secret)) {
+        return None;
+    }
+    let mut m = RawMatch {
+        rule: r,
+        start,
+        end,
+        confidence: rule.confidence,
+        note: None,
+    };
+    if rule.placeholder_check && placeholder::looks_like_placeholder(secret) {
+        m.confidence = Confidence::Low;
+        m.note = Some("placeholder");
+    } else if rule
+        .min_entropy
+        .is_some_and(|min| placeholder::shannon_entropy(secret) < min)
+    {
+        m.confidence = Confidence::Low;
+        m.note = Some("low entropy");
+    }
+    Some(m)
+}
+
+/// Keeps, among overlapping secrets, the one with the highest confidence, then the longest, then
+/// the rule listed first; disjoint secrets all stay.
+fn resolve_overlaps(mut c: Vec<RawMatch>, rules: &[CompiledRule]) -> Vec<RawMatch> {
+    c.sort_by(|a, b| {
+        b.confidence
+            .cmp(&a.confidence)
+            .then((b.end - b.start).cmp(&(a.end - a.start)))
+            .then(a.rule.cmp(&b.rule))
+            .then(a.start.cmp(&b.start))
+    });
+    debug_assert!(c.iter().all(|m| m.rule < rules.len()));
+    let mut kept: Vec<RawMatch> = Vec::with_capacity(c.len());
+    // Kept spans sorted by start, for an overlap test by binary search.
+    let mut spans: Vec<(usize, usize)> = Vec::with_capacity(c.len());
+    for m in c {
+        let i = spans.partition_point(|&(s, _)| s < m.end);
+        let overlaps = i > 0 && spans[i - 1].1 > m.start;
+        if !overlaps {
+            spans.insert(i, (m.start, m.end));
+            kept.push(m);
+        }
+    }
+    kept.sort_by_key(|m| (m.start, m.end, m.rule));
+    kept
+}
+
+fn compile_rule(rule: &Rule) -> Result<CompiledRule, CompileError> {
+    let err = |message: String| CompileError {
+        file: rule.source_file.clone(),
+        id: rule.id.clone(),
+        message,
+    };
+    let hir = regex_syntax::ParserBuilder::new()
+        .build()
+        .parse(&rule.regex)
+        .map_err(|e| err(format!("regex: {e}")))?;
+    let max_len = hir.properties().maximum_len();
+    let regex = meta::Builder::new()
+        .configure(meta::Config::new().utf8_empty(false))
+        .syntax(regex_automata::util::syntax::Config::new().utf8(false))
+        .build(&rule.regex)
+        .map_err(|e| err(format!("regex: {e}")))?;
+    let info = regex.group_info();
+    let secret_group = match info.to_index(regex_automata::PatternID::ZERO, "secret") {
+        Some(i) => i,
+        None if info.group_len(regex_automata::PatternID::ZERO) > 1 => 1,
+        None => 0,
+    };
+    let allow = rule
+        .allow
+        .iter()
+        .map(|a| {
+            meta::Builder::new()
+                .syntax(regex_automata::util::syntax::Config::new().utf8(false))
+                .build(a)
+                .map_err(|e| err(format!("allow pattern `{a}`: {e}")))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(CompiledRule {
+        regex,
+        secret_group,
+        reach: max_len.unwrap_or(UNBOUNDED_REACH) + rule.window,
+        min_entropy: rule.min_entropy,
+        placeholder_check: rule.placeholder_check,
+        allow,
+        confidence: rule.confidence,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::parse_rule_file;
+
+    fn engine(rules_toml: &str) -> (Engine, Vec<Rule>) {
+        let text = format!(
+            "[provider]\nid='t'\nname='T'\nrotation_url='https://example.invalid'\nremediation='r'\n{rules_toml}"
+        );
+        let rules = parse_rule_file("test.toml", &text).unwrap();
+        (Engine::new(&rules).unwrap(), rules)
+    }
+
+    const TOKEN_RULE: &str = r#"
+[[rules]]
+id = "tok"
+name = "Token"
+confidence = "high"
+keywords = ["tok_"]
+regex = '(?:^|[^A-Za-z0-9_])(?P<secret>tok_[A-Za-z0-9]{16})(?:[^A-Za-z0-9_]|$)'
+"#;
+
+    #[test]
+    fn window_edges_are_not_token_edges() {
+        let (e, _) = engine(TOKEN_RULE);
+        // A keyword hit deep inside a long token: the window starts mid-token, and the match must
+        // still be refused because the byte before `tok_` is a letter.
+        let hay = format!(
+            "{}tok_AbCdEfGh12345678 tok_ZyXwVuTs98765432",
+            "x".repeat(5000)
+        );
+        let found = e.find(hay.as_bytes());
+        assert_eq!(found.len(), 1);
+        assert_eq!(&hay[found[0].start..found[0].end], "tok_ZyXwVuTs98765432");
+    }
+
+    #[test]
+    fn adjacent_secrets_sharing_one_separator_are_both_found() {
+        let (e, _) = engine(TOKEN_RULE);
+        let hay = "tok_AbCdEfGh12345678,tok_ZyXwVuTs98765432";
+        assert_eq!(e.find(hay.as_bytes()).len(), 2);
+    }
+
+    #[test]
+    fn longer_or_more_confident_match_wins_an_overlap() {
+        let (e, rules) = engine(
+            r#"
+[[rules]]
+id = "short"
+name = "Short"
+confidence = "medium"
+keywords = ["key_"]
+regex = 'key_[a-z]{8}'
+[[rules]]
+id = "long"
+name = "Long"
+confidence = "medium"
+keywords = ["key_"]
+regex = 'key_[a-z]{12}'
+"#,
+        );
+        let found = e.find(b"key_qwertyuiopas");
+        assert_eq!(found.len(), 1);
+        assert_eq!(rules[found[0].rule].id, "long");
+    }
+
+    #[test]
+    fn context_window_lets_a_keyword_anchor_a_nearby_secret() {
+        let (e, _) = engine(
+            r#"
+[[rules]]
+id = "ctx"
+name = "Ctx"
+confidence = "medium"
+keywords = ["MYAPI"]
+window = 40
+regex = '\b(k[0-9a-z]{20})\b'
+"#,
+        );
+        assert_eq!(
+            e.find(b"MYAPI = {\n  key: 'kq8w7e6r5t4y3u2i1o0pz' }").len(),
+            1
+        );
+        let far = format!("MYAPI{}kq8w7e6r5t4y3u2i1o0pz", " ".repeat(200));
+        assert!(e.find(far.as_bytes()).is_empty());
+    }
+
+    #[test]
+    fn placeholders_are_demoted_to_low() {
+        let (e, _) = engine(TOKEN_RULE);
+        let found = e.find(b"tok_XXXXXXXXXXXXXXXX");
+        assert_eq!(found[0].confidence, Confidence::Low);
+        assert_eq!(found[0].note, Some("placeholder"));
+    }
+
+    #[test]
+    fn invalid_utf8_around_a_secret_is_fine() {
+        let (e, _) = engine(TOKEN_RULE);
+        let mut hay = vec![0xff, 0xfe, b' '];
+        hay.extend_from_slice(b"tok_AbCdEfGh12345678");
+        hay.extend_from_slice(&[b' ', 0xc3]);
+        assert_eq!(e.find(&hay).len(), 1);
+    }
+}

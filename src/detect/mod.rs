@@ -1,0 +1,222 @@
+//! Detection: from a blob's bytes to findings. The engine finds secret spans; this module turns
+//! them into `Finding`s with positions, redacted snippets and fingerprints. It knows nothing of
+//! files, git or output formats.
+
+pub mod engine;
+pub mod placeholder;
+
+use std::collections::HashMap;
+
+use crate::{
+    finding::{fingerprint, redact, sha256_hex, Finding, FindingKind, Origin, Sensitive},
+    rules::{Confidence, Rule, RuleSet},
+};
+pub use engine::{CompileError, Engine, RawMatch};
+
+/// What a source hands to detection: bytes and where they came from.
+#[derive(Debug, Clone, Copy)]
+pub struct Blob<'a> {
+    /// Display path, relative to the scanned root (`<stdin>` for standard input).
+    pub path: &'a str,
+    pub origin: &'a Origin,
+    pub data: &'a [u8],
+}
+
+/// Detection settings that shape findings.
+#[derive(Debug, Clone)]
+pub struct DetectOptions {
+    pub min_confidence: Confidence,
+}
+
+/// Rules compiled for one scan. Shared by reference between all worker threads.
+pub struct Detector {
+    rules: Vec<Rule>,
+    engine: Engine,
+    options: DetectOptions,
+}
+
+/// Longest part of a line kept on each side of a secret in a snippet.
+const SNIPPET_CONTEXT: usize = 60;
+
+impl Detector {
+    pub fn new(rules: &RuleSet, options: DetectOptions) -> Result<Detector, CompileError> {
+        // Rules below the threshold can never report, so they cost nothing at all.
+        let rules: Vec<Rule> = rules
+            .rules
+            .iter()
+            .filter(|r| r.confidence >= options.min_confidence)
+            .cloned()
+            .collect();
+        let engine = Engine::new(&rules)?;
+        Ok(Detector {
+            rules,
+            engine,
+            options,
+        })
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Every finding in one blob at or above the minimum confidence, in order of position.
+    pub fn scan_blob(&self, blob: &Blob<'_>) -> Vec<Finding> {
+        let matches = self.engine.find(blob.data);
+        if matches.is_empty() {
+            return Vec::new();
+        }
+        let mut lines = LineCounter::new(blob.data);
+        let mut occurrences: HashMap<(usize, String), usize> = HashMap::new();
+        let mut out = Vec::new();
+        for m in &matches {
+            if m.confidence < self.options.min_confidence {
+                continue;
+            }
+            let rule = &self.rules[m.rule];
+            let secret_bytes = &blob.data[m.start..m.end];
+            let secret = String::from_utf8_lossy(secret_bytes).into_owned();
+            let secret_sha256 = sha256_hex(secret_bytes);
+            let (line, column) = lines.position(m.start);
+            let (end_line, end_column) = lines.position(m.end);
+            let nth = occurrences
+                .entry((m.rule, secret_sha256.clone()))
+                .or_insert(0);
+            let (snippet, snippet_unredacted) = snippet(blob.data, m, &matches);
+            out.push(Finding {
+                kind: FindingKind::Secret,
+                rule_id: rule.id.clone(),
+                rule_name: rule.name.clone(),
+                provider: rule.provider.clone(),
+                confidence: m.confidence,
+                path: blob.path.to_string(),
+                line,
+                column,
+                end_line,
+                end_column,
+                offset: m.start,
+                secret_redacted: redact(&secret),
+                fingerprint: fingerprint(&rule.id, blob.path, &secret_sha256, *nth),
+                secret_sha256,
+                snippet,
+                source: blob.origin.clone(),
+                note: m.note.map(str::to_string),
+                exposure: None,
+                decoded: None,
+                validation: None,
+                secret: Sensitive::new(secret),
+                snippet_unredacted: Sensitive::new(snippet_unredacted),
+            });
+            *nth += 1;
+        }
+        out
+    }
+}
+
+/// Turns byte offsets into 1-based (line, column) without scanning the blob more than once, as
+/// long as offsets are asked for in increasing order (they are, but for an end before a start).
+struct LineCounter<'a> {
+    data: &'a [u8],
+    offset: usize,
+    line: usize,
+    line_start: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(data: &'a [u8]) -> Self {
+        LineCounter {
+            data,
+            offset: 0,
+            line: 1,
+            line_start: 0,
+        }
+    }
+
+    fn position(&mut self, at: usize) -> (usize, usize) {
+        if at < self.offset {
+            *self = LineCounter::new(self.data);
+        }
+        let seg = &self.data[self.offset..at];
+        let newlines = memchr::memchr_iter(b'\n', seg).count();
+        if newlines > 0 {
+            self.line += newlines;
+            self.line_start = self.offset + memchr::memrchr(b'\n', seg).unwrap() + 1;
+        }
+        self.offset = at;
+        (self.line, 1 + count_chars(&self.data[self.line_start..at]))
+    }
+}
+
+/// Unicode code points in UTF-8 text; each invalid byte counts as one.
+fn count_chars(s: &[u8]) -> usize {
+    s.iter().filter(|&&b| (b as i8) >= -0x40).count()
+}
+
+/// The line around `m`, cut to a readable width, with every matched secret on it redacted (and
+/// the same text unredacted, for `--show-secrets`).
+fn snippet(data: &[u8], m: &RawMatch, all: &[RawMatch]) -> (String, String) {
+    let line_start = memchr::memrchr(b'\n', &data[..m.start]).map_or(0, |i| i + 1);
+    let line_end = memchr::memchr(b'\n', &data[m.end..]).map_or(data.len(), |i| m.end + i);
+    let mut from = m.start.saturating_sub(SNIPPET_CONTEXT).max(line_start);
+    let mut to = (m.end + SNIPPET_CONTEXT).min(line_end);
+    while from > line_start && (data[from] as i8) < -0x40 {
+        from -= 1;
+    }
+    while to < line_end && (data[to] as i8) < -0x40 {
+        to += 1;
+    }
+    // Widen to whole secrets so none is cut in half (a half key is still half a key).
+    for o in all {
+        if o.start < from && o.end > from {
+            from = o.start;
+        }
+        if o.start < to && o.end > to {
+            to = o.end;
+        }
+    }
+    let mut redacted = String::new();
+    let mut raw = String::new();
+    if from > line_start {
+        redacted.push('…');
+        raw.push('…');
+    }
+    let mut pos = from;
+    for o in all.iter().filter(|o| o.start >= from && o.end <= to) {
+        let before = clean(&data[pos..o.start]);
+        redacted.push_str(&before);
+        raw.push_str(&before);
+        let secret = String::from_utf8_lossy(&data[o.start..o.end]);
+        redacted.push_str(&redact(&secret));
+        raw.push_str(&secret);
+        pos = o.end;
+    }
+    let after = clean(&data[pos..to]);
+    redacted.push_str(&after);
+    raw.push_str(&after);
+    if to < line_end {
+        redacted.push('…');
+        raw.push('…');
+    }
+    (redacted.trim().to_string(), raw.trim().to_string())
+}
+
+/// Lossy UTF-8 with control characters (tabs, carriage returns, escapes) shown as spaces.
+fn clean(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes)
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_one_based_and_count_code_points() {
+        let data = "ab\nçé x\n".as_bytes();
+        let mut lc = LineCounter::new(data);
+        assert_eq!(lc.position(0), (1, 1));
+        let x = data.iter().position(|&b| b == b'x').unwrap();
+        assert_eq!(lc.position(x), (2, 4));
+    }
+}

@@ -1,0 +1,271 @@
+//! The data that flows down the pipeline: where a blob came from (`Origin`), what was found in it
+//! (`Finding`), and the counts of a scan (`ScanStats`). Every stage may use these; none of them
+//! does any work beyond formatting and hashing.
+
+use std::{
+    fmt,
+    sync::atomic::{AtomicU64, Ordering},
+};
+
+use serde::{Serialize, Serializer};
+use sha2::{Digest, Sha256};
+
+use crate::rules::Confidence;
+
+/// Text that may contain a full secret. It cannot be serialized, and `Debug` prints nothing of it,
+/// so it only reaches output where a report asks for it explicitly (`--show-secrets`).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Sensitive(String);
+
+impl Sensitive {
+    pub fn new(s: String) -> Self {
+        Sensitive(s)
+    }
+    /// The full text. Call only where the user asked to see secrets, or to send a key to its
+    /// own provider's validation endpoint.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Sensitive {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Sensitive(<redacted>)")
+    }
+}
+
+/// Where a blob came from. Downstream stages know nothing else about their input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Origin {
+    /// A file in a scanned directory (or named on the command line).
+    File,
+    /// Standard input (`keyhound scan -`).
+    Stdin,
+    /// A blob in a git object database.
+    GitBlob {
+        blob: String,
+        #[serde(flatten, skip_serializing_if = "Option::is_none")]
+        provenance: Option<Provenance>,
+    },
+    /// The message of a commit or of an annotated tag.
+    CommitMessage {
+        #[serde(flatten)]
+        provenance: Provenance,
+    },
+    /// A blob staged in the git index.
+    Staged { blob: String },
+}
+
+/// Which commit brought a git object in, and what became of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Provenance {
+    pub commit: String,
+    pub author: String,
+    pub email: String,
+    /// RFC 3339.
+    pub date: String,
+    pub summary: String,
+    /// Whether any ref (branch, tag, stash, HEAD) reaches the commit.
+    pub reachable: bool,
+    /// Whether the secret is still in a file at HEAD.
+    pub in_head: bool,
+}
+
+/// What a finding is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FindingKind {
+    /// A literal credential.
+    Secret,
+    /// A design flaw that exposes a credential without containing it.
+    Exposure,
+}
+
+/// Who gets to read the file a finding is in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Exposure {
+    /// `client`, `server`, `notebook`, `docs`, `test` or `unknown`.
+    pub class: String,
+    pub reason: String,
+}
+
+/// What a live check said about a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Validation {
+    /// `active`, `inactive`, `unknown` or `not_checked`.
+    pub status: String,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    /// RFC 3339.
+    pub checked_at: String,
+}
+
+/// One secret at one place.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub kind: FindingKind,
+    pub rule_id: String,
+    pub rule_name: String,
+    pub provider: String,
+    pub confidence: Confidence,
+    /// Relative to the scanned root, with `/` separators.
+    pub path: String,
+    /// 1-based.
+    pub line: usize,
+    /// 1-based, in Unicode code points from the start of the line.
+    pub column: usize,
+    pub end_line: usize,
+    /// 1-based and exclusive: the column just past the secret.
+    pub end_column: usize,
+    /// Byte offset of the secret in the blob.
+    pub offset: usize,
+    pub secret_redacted: String,
+    /// Lowercase hex SHA-256 of the exact secret bytes.
+    pub secret_sha256: String,
+    /// The line around the secret, with every secret on it redacted.
+    pub snippet: String,
+    /// Identifies this secret at this place; unchanged when unrelated lines move.
+    pub fingerprint: String,
+    pub source: Origin,
+    /// Why the confidence was lowered, if it was (`placeholder`, `low entropy`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<Exposure>,
+    /// How the secret was found when it was encoded (`base64`, `json-escape`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decoded: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validation: Option<Validation>,
+    #[serde(skip)]
+    pub secret: Sensitive,
+    #[serde(skip)]
+    pub snippet_unredacted: Sensitive,
+}
+
+/// Redacted form of a secret: enough to recognise it, not enough to use it.
+pub fn redact(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    let n = chars.len();
+    let (head, tail) = match n {
+        0..=7 => return "*".repeat(n.max(3)),
+        8..=15 => (2, 0),
+        16..=23 => (4, 2),
+        _ => (8, 4),
+    };
+    let mut out: String = chars[..head].iter().collect();
+    out.push('…');
+    out.extend(&chars[n - tail..]);
+    out
+}
+
+/// Lowercase hex SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    use fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// Stable identity of a finding: rule, path, secret, and which occurrence of that secret in the
+/// file it is. Line numbers stay out, so moving unrelated lines changes nothing.
+pub fn fingerprint(rule_id: &str, path: &str, secret_sha256: &str, occurrence: usize) -> String {
+    let mut h = Sha256::new();
+    for part in [rule_id, path, secret_sha256, &occurrence.to_string()] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    hex(&h.finalize()[..16])
+}
+
+impl Serialize for Sensitive {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // Reached only through a mistake: a report must ask for `expose()` explicitly.
+        s.serialize_str("<redacted>")
+    }
+}
+
+/// Counts of one scan, updated from many threads.
+#[derive(Debug, Default)]
+pub struct ScanStats {
+    pub files_scanned: AtomicU64,
+    pub bytes_scanned: AtomicU64,
+    pub blobs_scanned: AtomicU64,
+    pub skipped_binary: AtomicU64,
+    pub skipped_too_large: AtomicU64,
+    pub skipped_symlinks: AtomicU64,
+}
+
+impl ScanStats {
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub fn snapshot(&self) -> StatsSnapshot {
+        let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        StatsSnapshot {
+            files_scanned: g(&self.files_scanned),
+            bytes_scanned: g(&self.bytes_scanned),
+            blobs_scanned: g(&self.blobs_scanned),
+            skipped_binary: g(&self.skipped_binary),
+            skipped_too_large: g(&self.skipped_too_large),
+            skipped_symlinks: g(&self.skipped_symlinks),
+            ..StatsSnapshot::default()
+        }
+    }
+}
+
+/// The counts of a finished scan, as reports print them.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct StatsSnapshot {
+    pub files_scanned: u64,
+    pub bytes_scanned: u64,
+    /// Git blobs and commit messages scanned.
+    pub blobs_scanned: u64,
+    pub skipped_binary: u64,
+    pub skipped_too_large: u64,
+    pub skipped_symlinks: u64,
+    /// Inputs that could not be read (each had a warning).
+    pub errors: u64,
+    pub findings: u64,
+    /// Distinct secrets among the findings.
+    pub secrets: u64,
+    pub elapsed_ms: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_keeps_a_short_head_and_tail() {
+        let key = "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789";
+        assert_eq!(redact(key), "sk-proj-…6789");
+        assert_eq!(redact("0123456789abcdefXY"), "0123…XY");
+        assert_eq!(redact("short"), "*****");
+    }
+
+    #[test]
+    fn sensitive_text_never_prints_through_debug_or_serde() {
+        let s = Sensitive::new("hunter2-secret".into());
+        assert!(!format!("{s:?}").contains("hunter2"));
+        assert!(!serde_json::to_string(&s).unwrap().contains("hunter2"));
+    }
+
+    #[test]
+    fn fingerprint_depends_on_place_not_line() {
+        let a = fingerprint("r", "a.js", "00", 0);
+        assert_eq!(a, fingerprint("r", "a.js", "00", 0));
+        assert_ne!(a, fingerprint("r", "b.js", "00", 0));
+        assert_ne!(a, fingerprint("r", "a.js", "00", 1));
+        assert_eq!(a.len(), 32);
+    }
+}

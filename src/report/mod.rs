@@ -1,0 +1,47 @@
+//! Reports: the only place findings become text. One file per format; every format prints
+//! redacted secrets unless the report was asked to show them.
+
+pub mod json;
+pub mod rules;
+pub mod sarif;
+pub mod text;
+
+use std::{io::Write, path::Path};
+
+use crate::{
+    cli::Format,
+    finding::{Finding, StatsSnapshot},
+    rules::Rule,
+};
+
+/// Everything a report needs, borrowed from the finished scan.
+pub struct Report<'a> {
+    /// Sorted by path, line, column.
+    pub findings: &'a [Finding],
+    pub stats: &'a StatsSnapshot,
+    /// The rules the scan ran (for SARIF rule metadata and remediation texts).
+    pub rules: &'a [Rule],
+    pub show_secrets: bool,
+    /// The scanned root, absolute, when there is one (SARIF's `%SRCROOT%`).
+    pub root: Option<&'a Path>,
+}
+
+impl Report<'_> {
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+}
+
+pub fn write(
+    format: Format,
+    report: &Report<'_>,
+    out: &mut dyn Write,
+    color: bool,
+) -> std::io::Result<()> {
+    match format {
+        Format::Text => text::write(report, out, color),
+        Format::Json => json::write(report, out),
+        Format::Jsonl => json::write_lines(report, out),
+        Format::Sarif => sarif::write(report, out),
+    }
+}

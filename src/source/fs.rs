@@ -1,0 +1,158 @@
+//! Files and directories: a parallel walk (the `ignore` crate) that honours `.gitignore`,
+//! `.ignore` and `.keyhoundignore`, never enters `.git/`, and skips binary and oversized files.
+
+use std::{
+    fs::File,
+    io::Read,
+    path::{Path, PathBuf},
+};
+
+use ignore::{WalkBuilder, WalkState};
+
+use super::is_binary;
+use crate::{
+    detect::Blob,
+    diag::Diagnostics,
+    finding::{Origin, ScanStats},
+};
+
+/// The ignore file of keyhound's own, read like `.gitignore` in every directory.
+pub const IGNORE_FILE: &str = ".keyhoundignore";
+
+#[derive(Debug, Clone)]
+pub struct WalkOptions {
+    /// Scan everything: no ignore files, hidden or not (`.git/` is still never entered).
+    pub no_ignore: bool,
+    /// Follow symbolic links (loops and dangling links then get a warning).
+    pub follow_links: bool,
+    /// Files larger than this are skipped and counted.
+    pub max_file_size: u64,
+    /// Worker threads; 0 picks one per core.
+    pub threads: usize,
+}
+
+/// Walks `roots` in parallel and hands every readable text file to `sink`.
+///
+/// Paths are shown relative to the root when there is one directory root (so a report lines up
+/// with the repository), and as walked otherwise.
+pub fn walk(
+    roots: &[PathBuf],
+    opts: &WalkOptions,
+    stats: &ScanStats,
+    diag: &Diagnostics,
+    sink: &(dyn Fn(&Blob<'_>) + Sync),
+) {
+    let strip_root = match roots {
+        [only] if only.is_dir() => Some(only.clone()),
+        _ => None,
+    };
+    let mut builder = WalkBuilder::new(&roots[0]);
+    for root in &roots[1..] {
+        builder.add(root);
+    }
+    builder
+        .hidden(false)
+        .parents(!opts.no_ignore)
+        .ignore(!opts.no_ignore)
+        .git_ignore(!opts.no_ignore)
+        .git_global(!opts.no_ignore)
+        .git_exclude(!opts.no_ignore)
+        .require_git(false)
+        .follow_links(opts.follow_links)
+        .threads(opts.threads)
+        .filter_entry(|e| e.file_name() != ".git");
+    if !opts.no_ignore {
+        builder.add_custom_ignore_filename(IGNORE_FILE);
+    }
+    builder.build_parallel().run(|| {
+        let strip_root = strip_root.clone();
+        let mut buf = Vec::new();
+        Box::new(move |entry| {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(err) => {
+                    diag.error("walk", err);
+                    return WalkState::Continue;
+                }
+            };
+            let Some(ft) = entry.file_type() else {
+                // Standard input is never walked; anything else without a type is odd but harmless.
+                return WalkState::Continue;
+            };
+            if ft.is_symlink() {
+                // Only reached when links are not followed (and the link is not a root).
+                ScanStats::add(&stats.skipped_symlinks, 1);
+                return WalkState::Continue;
+            }
+            if !ft.is_file() {
+                return WalkState::Continue;
+            }
+            let path = entry.path();
+            let shown = display_path(path, strip_root.as_deref());
+            match read_file(path, opts.max_file_size, &mut buf) {
+                Ok(FileRead::TooLarge(len)) => {
+                    ScanStats::add(&stats.skipped_too_large, 1);
+                    diag.warn(format_args!(
+                        "{shown}: skipped, {len} bytes is over --max-file-size ({})",
+                        opts.max_file_size
+                    ));
+                }
+                Ok(FileRead::Data) if is_binary(&buf) => {
+                    ScanStats::add(&stats.skipped_binary, 1);
+                }
+                Ok(FileRead::Data) => {
+                    ScanStats::add(&stats.files_scanned, 1);
+                    ScanStats::add(&stats.bytes_scanned, buf.len() as u64);
+                    sink(&Blob {
+                        path: &shown,
+                        origin: &Origin::File,
+                        data: &buf,
+                    });
+                }
+                Err(err) => diag.error(&shown, err),
+            }
+            if buf.capacity() > 1 << 24 {
+                // Don't let one huge file pin its buffer for the rest of the walk.
+                buf = Vec::new();
+            }
+            WalkState::Continue
+        })
+    });
+}
+
+enum FileRead {
+    Data,
+    TooLarge(u64),
+}
+
+/// Reads a file into `buf` unless it is larger than `max`; a file that grows while being read is
+/// cut at `max + 1` bytes and counted as too large.
+fn read_file(path: &Path, max: u64, buf: &mut Vec<u8>) -> std::io::Result<FileRead> {
+    let file = File::open(path)?;
+    let len = file.metadata()?.len();
+    if len > max {
+        return Ok(FileRead::TooLarge(len));
+    }
+    buf.clear();
+    buf.reserve(len as usize + 1);
+    file.take(max + 1).read_to_end(buf)?;
+    if buf.len() as u64 > max {
+        return Ok(FileRead::TooLarge(buf.len() as u64));
+    }
+    Ok(FileRead::Data)
+}
+
+/// `/`-separated, relative to `root` when given, without a leading `./`.
+pub fn display_path(path: &Path, root: Option<&Path>) -> String {
+    let rel = root
+        .and_then(|r| path.strip_prefix(r).ok())
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(path);
+    let s = rel.to_string_lossy();
+    let s = s.strip_prefix("./").unwrap_or(&s);
+    if std::path::MAIN_SEPARATOR == '\\' {
+        s.replace('\\', "/")
+    } else {
+        s.to_string()
+    }
+}

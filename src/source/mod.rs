@@ -1,0 +1,36 @@
+//! Sources: where bytes come from. Each source walks its inputs and hands every blob to a sink
+//! closure; it never looks at the contents beyond what is needed to skip binary data.
+
+pub mod fs;
+
+use crate::finding::{Origin, ScanStats};
+use crate::{detect::Blob, diag::Diagnostics};
+
+/// Bytes in the head of a blob that are checked for NUL to call it binary.
+pub const BINARY_PROBE: usize = 8 * 1024;
+
+/// Whether content is binary (a NUL byte near its start), as git and ripgrep judge it.
+pub fn is_binary(data: &[u8]) -> bool {
+    memchr::memchr(0, &data[..data.len().min(BINARY_PROBE)]).is_some()
+}
+
+/// Reads standard input whole and hands it to `sink` as one blob named `<stdin>`.
+pub fn scan_stdin(stats: &ScanStats, diag: &Diagnostics, sink: &(dyn Fn(&Blob<'_>) + Sync)) {
+    use std::io::Read;
+    let mut data = Vec::new();
+    if let Err(e) = std::io::stdin().lock().read_to_end(&mut data) {
+        diag.error("<stdin>", e);
+        return;
+    }
+    if is_binary(&data) {
+        ScanStats::add(&stats.skipped_binary, 1);
+        return;
+    }
+    ScanStats::add(&stats.files_scanned, 1);
+    ScanStats::add(&stats.bytes_scanned, data.len() as u64);
+    sink(&Blob {
+        path: "<stdin>",
+        origin: &Origin::Stdin,
+        data: &data,
+    });
+}
