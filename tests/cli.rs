@@ -219,3 +219,76 @@ fn full_key_appears_only_with_show_secrets_in_every_format_and_destination() {
         }
     }
 }
+
+#[test]
+fn paths_are_relative_to_a_single_directory_root() {
+    let dir = tree(&[(
+        "web/src/app.js",
+        &format!("k='{}'\n", openai_key(KeyKind::Project, 1)),
+    )]);
+    assert_eq!(scan_json(dir.path(), &["web"]).paths(), ["src/app.js"]);
+    assert_eq!(scan_json(dir.path(), &["web/"]).paths(), ["src/app.js"]);
+}
+
+#[test]
+fn paths_named_on_the_command_line_are_scanned_even_when_ignored() {
+    let dir = tree(&[
+        (".gitignore", ".env\nbuild/\n"),
+        (
+            ".env",
+            &format!("OPENAI_API_KEY={}\n", openai_key(KeyKind::Project, 1)),
+        ),
+        (
+            "build/app.js",
+            &format!("k='{}'\n", openai_key(KeyKind::Project, 2)),
+        ),
+    ]);
+    assert!(scan_json(dir.path(), &[]).findings().is_empty());
+    assert_eq!(scan_json(dir.path(), &[".env"]).paths(), [".env"]);
+    assert_eq!(scan_json(dir.path(), &["build"]).paths(), ["app.js"]);
+}
+
+#[test]
+fn binary_standard_input_is_skipped_and_counted() {
+    let mut data = b"\x00\x01binary".to_vec();
+    data.extend_from_slice(openai_key(KeyKind::Project, 1).as_bytes());
+    let out = keyhound()
+        .args(["scan", "--format", "json", "-"])
+        .write_stdin(data)
+        .output()
+        .unwrap();
+    let scan = parse_scan(out);
+    assert!(scan.findings().is_empty());
+    assert_eq!(scan.stats()["skipped_binary"], 1);
+    assert_eq!(scan.code, 0);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        &["scan", "--min-confidence", "extreme"][..],
+        &["scan", "--max-file-size", "lots"],
+        &["scan", "--format", "xml"],
+        &["scan", "--no-such-flag"],
+    ] {
+        keyhound()
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::is_empty().not());
+    }
+}
+
+#[test]
+fn unwritable_output_file_is_an_error_with_exit_2() {
+    let dir = tree(&[(
+        "app.js",
+        &format!("k='{}'\n", openai_key(KeyKind::Project, 1)),
+    )]);
+    keyhound()
+        .current_dir(dir.path())
+        .args(["scan", "-o", "no-such-dir/report.json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no-such-dir/report.json"));
+}

@@ -315,3 +315,20 @@ fn placeholders_in_docs_are_noticed_only_at_low_confidence_as_placeholders() {
         assert_eq!(f["note"], "placeholder", "{f}");
     }
 }
+
+#[test]
+fn snippet_redacts_a_key_shaped_neighbour_that_is_below_the_confidence_threshold() {
+    // The `sk-` string has no OpenAI context, so by default it is not reported; it must still
+    // never print in full in the snippet of the key next to it.
+    let key = openai_key(KeyKind::Project, 9);
+    let neighbour = openai_key(KeyKind::Style, 9);
+    let dir = tree(&[(
+        "bundle.js",
+        &format!("var a=\"{key}\",b=\"{neighbour}\";\n"),
+    )]);
+    let scan = scan_json(dir.path(), &[]);
+    assert_eq!(scan.findings().len(), 1);
+    let snippet = scan.findings()[0]["snippet"].as_str().unwrap();
+    assert!(!snippet.contains(&neighbour[8..]), "{snippet}");
+    assert!(snippet.contains("b=\"sk-"), "{snippet}");
+}

@@ -32,25 +32,38 @@ pub struct DetectOptions {
 pub struct Detector {
     rules: Vec<Rule>,
     engine: Engine,
+    /// The rules below the threshold. They report nothing, but what they match next to a finding
+    /// is redacted in its snippet, so a key-shaped neighbour never prints in full.
+    below: Option<Engine>,
     options: DetectOptions,
 }
 
 /// Longest part of a line kept on each side of a secret in a snippet.
 const SNIPPET_CONTEXT: usize = 60;
 
+/// How far past a snippet's edge a secret may begin or end and still be cut by it (snippets widen
+/// to whole secrets); longer than any secret a rule matches.
+const SECRET_REACH: usize = 1024;
+
 impl Detector {
     pub fn new(rules: &RuleSet, options: DetectOptions) -> Result<Detector, CompileError> {
-        // Rules below the threshold can never report, so they cost nothing at all.
-        let rules: Vec<Rule> = rules
+        // Rules below the threshold never report, so they cost nothing until there is a finding
+        // whose snippet they must help redact.
+        let (rules, below): (Vec<Rule>, Vec<Rule>) = rules
             .rules
             .iter()
-            .filter(|r| r.confidence >= options.min_confidence)
             .cloned()
-            .collect();
+            .partition(|r| r.confidence >= options.min_confidence);
         let engine = Engine::new(&rules)?;
+        let below = if below.is_empty() {
+            None
+        } else {
+            Some(Engine::new(&below)?)
+        };
         Ok(Detector {
             rules,
             engine,
+            below,
             options,
         })
     }
@@ -65,6 +78,7 @@ impl Detector {
         if matches.is_empty() {
             return Vec::new();
         }
+        let redacted_spans = self.redacted_spans(blob.data, &matches);
         let mut lines = LineCounter::new(blob.data);
         let mut occurrences: HashMap<(usize, String), usize> = HashMap::new();
         let mut out = Vec::new();
@@ -81,7 +95,7 @@ impl Detector {
             let nth = occurrences
                 .entry((m.rule, secret_sha256.clone()))
                 .or_insert(0);
-            let (snippet, snippet_unredacted) = snippet(blob.data, m, &matches);
+            let (snippet, snippet_unredacted) = snippet(blob.data, m, &redacted_spans);
             out.push(Finding {
                 kind: FindingKind::Secret,
                 rule_id: rule.id.clone(),
@@ -109,6 +123,38 @@ impl Detector {
             *nth += 1;
         }
         out
+    }
+
+    /// The spans snippets redact: every match, and whatever the rules below the threshold match
+    /// near one. Sorted and disjoint.
+    fn redacted_spans(&self, data: &[u8], matches: &[RawMatch]) -> Vec<RawMatch> {
+        let mut spans = matches.to_vec();
+        let Some(below) = &self.below else {
+            return spans;
+        };
+        let reach = SNIPPET_CONTEXT + SECRET_REACH;
+        let mut regions: Vec<(usize, usize)> = Vec::new();
+        for m in matches {
+            let (from, to) = (
+                m.start.saturating_sub(reach),
+                (m.end + reach).min(data.len()),
+            );
+            match regions.last_mut() {
+                Some(last) if from <= last.1 => last.1 = last.1.max(to),
+                _ => regions.push((from, to)),
+            }
+        }
+        for (from, to) in regions {
+            for mut o in below.find(&data[from..to]) {
+                o.start += from;
+                o.end += from;
+                if !matches.iter().any(|k| k.start < o.end && o.start < k.end) {
+                    spans.push(o);
+                }
+            }
+        }
+        spans.sort_by_key(|o| (o.start, o.end));
+        spans
     }
 }
 
