@@ -112,6 +112,8 @@ fn scan(args: ScanArgs) -> Result<u8> {
     findings.sort_by(|a, b| {
         (&a.path, a.line, a.column, &a.rule_id).cmp(&(&b.path, b.line, b.column, &b.rule_id))
     });
+    // Overlapping roots (`scan . src`) read a file twice; its places are still reported once.
+    findings.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.offset == b.offset);
     let mut snapshot = stats.snapshot();
     snapshot.errors = diag.errors();
     snapshot.findings = findings.len() as u64;

@@ -292,3 +292,13 @@ fn unwritable_output_file_is_an_error_with_exit_2() {
         .code(2)
         .stderr(predicate::str::contains("no-such-dir/report.json"));
 }
+
+#[test]
+fn overlapping_roots_report_each_place_once() {
+    let dir = tree(&[(
+        "src/app.js",
+        &format!("k='{}'\n", openai_key(KeyKind::Project, 1)),
+    )]);
+    assert_eq!(scan_json(dir.path(), &[".", "."]).paths(), ["src/app.js"]);
+    assert_eq!(scan_json(dir.path(), &[".", "src"]).paths(), ["src/app.js"]);
+}

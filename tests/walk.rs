@@ -224,3 +224,14 @@ fn symlink_loop_with_follow_warns_and_the_scan_goes_on() {
     assert_eq!(scan.paths(), ["sub/app.js"]);
     assert_eq!(scan.code, 1);
 }
+
+#[test]
+fn symlinks_named_on_the_command_line_are_followed() {
+    let outside = tree(&[("key.js", &key_line(1))]);
+    let dir = tree(&[]);
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("linked-dir")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("key.js"), dir.path().join("linked.js"))
+        .unwrap();
+    assert_eq!(scan_json(dir.path(), &["linked-dir"]).paths(), ["key.js"]);
+    assert_eq!(scan_json(dir.path(), &["linked.js"]).paths(), ["linked.js"]);
+}
