@@ -285,7 +285,7 @@ fn key_near_the_end_of_a_50_mb_single_line_bundle_is_found() {
 fn overlapping_sibling_rules_give_one_finding_of_the_most_specific_rule() {
     // A 20+20 project key also fits the early service-account shape (`sk-<name>-…`), and an
     // OpenAI-style key next to OPENAI_API_KEY also fits the no-context rule.
-    let project = common::openai_key(KeyKind::Project, 8);
+    let project = openai_key(KeyKind::Project, 8);
     let short_project =
         keyhound::rules::template::expand("sk-proj-{alnum:20}T3BlbkFJ{alnum:20}", 8);
     let style = openai_key(KeyKind::Style, 8);

@@ -235,3 +235,14 @@ fn symlinks_named_on_the_command_line_are_followed() {
     assert_eq!(scan_json(dir.path(), &["linked-dir"]).paths(), ["key.js"]);
     assert_eq!(scan_json(dir.path(), &["linked.js"]).paths(), ["linked.js"]);
 }
+
+#[test]
+fn honours_ignore_files_above_the_scanned_directory() {
+    let dir = tree(&[
+        (".gitignore", "*.local\n"),
+        ("web/.env.local", &key_line(1)),
+        ("web/app.js", &key_line(2)),
+    ]);
+    assert_eq!(scan_json(&dir.path().join("web"), &[]).paths(), ["app.js"]);
+    assert_eq!(scan_json(dir.path(), &["web"]).paths(), ["app.js"]);
+}
