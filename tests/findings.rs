@@ -245,15 +245,43 @@ fn key_between_invalid_utf8_bytes_is_found() {
     data.extend_from_slice(key.as_bytes());
     data.extend_from_slice(&[b'"', 0xe2, 0x82, b'\n']);
     let dir = tree(&[]);
-    write(dir.path(), "latin1.txt", &data);
+    write(dir.path(), "broken.txt", &data);
     let scan = scan_json(dir.path(), &[]);
     assert_eq!(scan.places().len(), 1, "{}", scan.stderr);
     let f = &scan.findings()[0];
     assert_eq!(f["secret_sha256"], sha256(&key));
+    // Each invalid byte counts as one column.
     assert_eq!(
         (f["line"].as_u64(), f["column"].as_u64()),
         (Some(2), Some(3))
     );
+}
+
+#[test]
+fn key_touching_non_utf8_bytes_is_found() {
+    // Windows-1252 curly quotes (0x93, 0x94) and Latin-1 guillemets (0xab, 0xbb) right against
+    // the key: an invalid byte is a separator like any other non-key character.
+    let key = openai_key(KeyKind::Legacy, 6);
+    let dir = tree(&[]);
+    for (name, open, close) in [("cp1252.txt", 0x93, 0x94), ("latin1.txt", 0xab, 0xbb)] {
+        let mut data = b"cl\xe9 = ".to_vec();
+        data.push(open);
+        data.extend_from_slice(key.as_bytes());
+        data.push(close);
+        data.push(b'\n');
+        write(dir.path(), name, &data);
+    }
+    let scan = scan_json(dir.path(), &[]);
+    assert_eq!(
+        scan.paths(),
+        ["cp1252.txt", "latin1.txt"],
+        "{}",
+        scan.stderr
+    );
+    for f in scan.findings() {
+        assert_eq!(f["secret_sha256"], sha256(&key));
+        assert_eq!(f["column"], 8);
+    }
 }
 
 #[test]

@@ -217,6 +217,15 @@ fn resolve_overlaps(mut c: Vec<RawMatch>, rules: &[CompiledRule]) -> Vec<RawMatc
     kept
 }
 
+/// Rules match bytes, not text: a class like `[^A-Za-z0-9]` matches any byte outside it, invalid
+/// UTF-8 included, so a key next to a Latin-1 or Windows-1252 character is still found. A rule
+/// that needs Unicode classes turns them on with `(?u)`.
+fn byte_syntax() -> regex_automata::util::syntax::Config {
+    regex_automata::util::syntax::Config::new()
+        .utf8(false)
+        .unicode(false)
+}
+
 fn compile_rule(rule: &Rule) -> Result<CompiledRule, CompileError> {
     let err = |message: String| CompileError {
         file: rule.source_file.clone(),
@@ -224,13 +233,15 @@ fn compile_rule(rule: &Rule) -> Result<CompiledRule, CompileError> {
         message,
     };
     let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
         .build()
         .parse(&rule.regex)
         .map_err(|e| err(format!("regex: {e}")))?;
     let max_len = hir.properties().maximum_len();
     let regex = meta::Builder::new()
         .configure(meta::Config::new().utf8_empty(false))
-        .syntax(regex_automata::util::syntax::Config::new().utf8(false))
+        .syntax(byte_syntax())
         .build(&rule.regex)
         .map_err(|e| err(format!("regex: {e}")))?;
     let info = regex.group_info();
@@ -244,7 +255,7 @@ fn compile_rule(rule: &Rule) -> Result<CompiledRule, CompileError> {
         .iter()
         .map(|a| {
             meta::Builder::new()
-                .syntax(regex_automata::util::syntax::Config::new().utf8(false))
+                .syntax(byte_syntax())
                 .build(a)
                 .map_err(|e| err(format!("allow pattern `{a}`: {e}")))
         })

@@ -192,9 +192,12 @@ impl<'a> LineCounter<'a> {
     }
 }
 
-/// Unicode code points in UTF-8 text; each invalid byte counts as one.
+/// Unicode code points in UTF-8 text; each byte of an invalid sequence counts as one (a stray
+/// Latin-1 or Windows-1252 byte is one character to whoever reads the file).
 fn count_chars(s: &[u8]) -> usize {
-    s.iter().filter(|&&b| (b as i8) >= -0x40).count()
+    s.utf8_chunks()
+        .map(|c| c.valid().chars().count() + c.invalid().len())
+        .sum()
 }
 
 /// The line around `m`, cut to a readable width, with every matched secret on it redacted (and
@@ -264,5 +267,14 @@ mod tests {
         assert_eq!(lc.position(0), (1, 1));
         let x = data.iter().position(|&b| b == b'x').unwrap();
         assert_eq!(lc.position(x), (2, 4));
+    }
+
+    #[test]
+    fn every_invalid_byte_is_one_column() {
+        // A lone continuation byte, a truncated sequence, and a lead byte before ASCII.
+        assert_eq!(count_chars(b"\x93ab"), 3);
+        assert_eq!(count_chars(b"\xe2\x82x"), 3);
+        assert_eq!(count_chars(b"\xc3\xa9\xe9 "), 3);
+        assert_eq!(count_chars("🔑ok".as_bytes()), 3);
     }
 }
