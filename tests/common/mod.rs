@@ -123,10 +123,14 @@ pub fn rule_of(kind: KeyKind) -> &'static str {
     }
 }
 
-/// The binary under test.
+/// The binary under test, isolated from the user's environment: no NO_COLOR, and a home without
+/// a global gitignore (which the walk honours, and which might well list `.env`).
 pub fn keyhound() -> assert_cmd::Command {
+    let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("empty-home");
     let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_keyhound"));
-    cmd.env_remove("NO_COLOR");
+    cmd.env_remove("NO_COLOR")
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join(".config"));
     cmd
 }
 
