@@ -34,6 +34,11 @@ fn assert_fixture(name: &str, expected: &[(&str, &str, u64, &str)]) {
     }
     assert_eq!(scan.code, if expected.is_empty() { 0 } else { 1 });
     assert!(scan.stderr.is_empty(), "{name}: warnings: {}", scan.stderr);
+    if !expected.is_empty() {
+        // No noise hides below the threshold either: the low-confidence rules add nothing.
+        let low = scan_json(fx.path(), &["--min-confidence", "low"]);
+        assert_eq!(low.places(), want, "{name} at --min-confidence low");
+    }
 }
 
 #[test]
