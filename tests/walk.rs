@@ -246,3 +246,17 @@ fn honours_ignore_files_above_the_scanned_directory() {
     assert_eq!(scan_json(&dir.path().join("web"), &[]).paths(), ["app.js"]);
     assert_eq!(scan_json(dir.path(), &["web"]).paths(), ["app.js"]);
 }
+
+#[test]
+fn quiet_hides_warnings_but_not_the_exit_code() {
+    let dir = tree(&[("a.js", "let a = 1;\n")]);
+    let Some((mut args, _)) = unreadable_file(dir.path()) else {
+        return;
+    };
+    args.push("-q".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let scan = scan_json(dir.path(), &args);
+    assert!(scan.stderr.is_empty(), "{}", scan.stderr);
+    assert_eq!(scan.stats()["errors"], 1);
+    assert_eq!(scan.code, 2);
+}
