@@ -260,3 +260,24 @@ fn quiet_hides_warnings_but_not_the_exit_code() {
     assert_eq!(scan.stats()["errors"], 1);
     assert_eq!(scan.code, 2);
 }
+
+#[test]
+fn a_users_global_git_excludes_do_not_hide_files() {
+    // Many people exclude `.env` globally; an audit must still read it.
+    let home = tempfile::tempdir().unwrap();
+    write(home.path(), ".config/git/ignore", b".env\n");
+    write(
+        home.path(),
+        ".gitconfig",
+        b"[core]\n\texcludesFile = ~/.config/git/ignore\n",
+    );
+    let dir = tree(&[(".env", &key_line(1))]);
+    let out = keyhound()
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join(".config"))
+        .args(["scan", "-f", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(common::parse_scan(out).paths(), [".env"]);
+}

@@ -55,7 +55,8 @@ pub fn walk(
         .parents(!opts.no_ignore)
         .ignore(!opts.no_ignore)
         .git_ignore(!opts.no_ignore)
-        .git_global(!opts.no_ignore)
+        // A user's global excludes (often `.env`) must not change what a scan finds.
+        .git_global(false)
         .git_exclude(!opts.no_ignore)
         .require_git(false)
         .follow_links(opts.follow_links)

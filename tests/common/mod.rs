@@ -123,8 +123,7 @@ pub fn rule_of(kind: KeyKind) -> &'static str {
     }
 }
 
-/// The binary under test, isolated from the user's environment: no NO_COLOR, and a home without
-/// a global gitignore (which the walk honours, and which might well list `.env`).
+/// The binary under test, isolated from the user's environment: no NO_COLOR, and an empty home.
 pub fn keyhound() -> assert_cmd::Command {
     let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("empty-home");
     let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_keyhound"));
