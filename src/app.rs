@@ -30,10 +30,10 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Rules(RulesCommand::List { format, rules }) => {
             let set = load_rules(&rules)?;
             let mut out = std::io::stdout().lock();
-            match format {
-                ListFormat::Text => report::rules::write_text(&set, &mut out)?,
-                ListFormat::Json => report::rules::write_json(&set, &mut out)?,
-            }
+            ignore_broken_pipe(match format {
+                ListFormat::Text => report::rules::write_text(&set, &mut out),
+                ListFormat::Json => report::rules::write_json(&set, &mut out),
+            })?;
             Ok(0)
         }
         Command::Rules(RulesCommand::Check { file }) => {
@@ -168,11 +168,20 @@ fn write_report(args: &ScanArgs, report: &Report<'_>) -> Result<()> {
                     }
                 };
             let mut w = std::io::BufWriter::new(stdout.lock());
-            report::write(args.format, report, &mut w, color)?;
-            w.flush()?;
+            ignore_broken_pipe(
+                report::write(args.format, report, &mut w, color).and_then(|()| w.flush()),
+            )?;
         }
     }
     Ok(())
+}
+
+/// A reader that stops early (`keyhound scan | head`) has seen all it wanted: not an error.
+fn ignore_broken_pipe(r: std::io::Result<()>) -> std::io::Result<()> {
+    match r {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
 }
 
 /// Runs every rule of `set` against its own examples; returns one line per failure.

@@ -302,3 +302,32 @@ fn overlapping_roots_report_each_place_once() {
     assert_eq!(scan_json(dir.path(), &[".", "."]).paths(), ["src/app.js"]);
     assert_eq!(scan_json(dir.path(), &[".", "src"]).paths(), ["src/app.js"]);
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    // `keyhound scan | head -n 1`: the pipe closes before the report is written.
+    let mut files = Vec::new();
+    for i in 0..200u64 {
+        files.push((
+            format!("f{i}.env"),
+            format!("OPENAI_API_KEY={}\n", openai_key(KeyKind::Project, i)),
+        ));
+    }
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_str()))
+        .collect();
+    let dir = tree(&refs);
+    let bin = env!("CARGO_BIN_EXE_keyhound");
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(r#""$0" scan "$1" -f jsonl | head -c 1 >/dev/null; echo "status=${PIPESTATUS[0]}""#)
+        .arg(bin)
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("Broken pipe"), "stderr: {stderr}");
+    assert!(stdout.contains("status=1"), "{stdout}");
+}
