@@ -11,13 +11,16 @@ use std::{
 use anyhow::{Context, Result};
 
 use crate::{
-    cli::{Cli, ColorChoice, Command, Format, ListFormat, RulesCommand, ScanArgs},
+    cli::{
+        Cli, ColorChoice, Command, FailOn, Format, ListFormat, RulesCommand, ScanArgs,
+        ValidateArgs, ValidationArgs,
+    },
     detect::{DetectOptions, Detector},
     diag::Diagnostics,
-    finding::{Finding, ScanStats},
-    report::{self, Report},
+    finding::{redact, sha256_hex, Finding, FindingKind, ScanStats, Sensitive, Validation},
+    report::{self, validation::Checked, Report},
     rules::{self, RuleSet},
-    source,
+    source, validate,
 };
 
 /// Exit code for usage and runtime errors, and for scans that could not read some input.
@@ -27,6 +30,7 @@ pub const EXIT_ERROR: u8 = 2;
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Scan(args) => scan(args),
+        Command::Validate(args) => validate_input(args),
         Command::Rules(RulesCommand::List { format, rules }) => {
             let set = load_rules(&rules)?;
             let mut out = std::io::stdout().lock();
@@ -114,6 +118,9 @@ fn scan(args: ScanArgs) -> Result<u8> {
     });
     // Overlapping roots (`scan . src`) read a file twice; its places are still reported once.
     findings.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.offset == b.offset);
+    if args.validate {
+        validate_findings(&mut findings, &args.validation, args.quiet)?;
+    }
     let mut snapshot = stats.snapshot();
     snapshot.errors = diag.errors();
     snapshot.findings = findings.len() as u64;
@@ -138,13 +145,208 @@ fn scan(args: ScanArgs) -> Result<u8> {
     };
     write_report(&args, &report)?;
 
-    Ok(if !findings.is_empty() {
+    let failing = match args.fail_on {
+        FailOn::Any => !findings.is_empty(),
+        FailOn::Active => findings.iter().any(is_active),
+    };
+    Ok(if failing {
         args.exit_code
     } else if snapshot.errors > 0 {
         EXIT_ERROR
     } else {
         0
     })
+}
+
+fn is_active(f: &Finding) -> bool {
+    f.validation.as_ref().is_some_and(|v| v.status == "active")
+}
+
+fn validator(args: &ValidationArgs, quiet: bool) -> Result<validate::Validator> {
+    Ok(validate::Validator::new(validate::Options {
+        concurrency: args.validate_concurrency,
+        timeout: args.validate_timeout,
+        use_cache: !args.no_validation_cache,
+        max_retries: 2,
+        progress: !quiet,
+    })?)
+}
+
+/// Fills in `validation` on every secret finding: each distinct secret is checked once.
+fn validate_findings(findings: &mut [Finding], args: &ValidationArgs, quiet: bool) -> Result<()> {
+    let v = validator(args, quiet)?;
+    let candidates: Vec<validate::Candidate<'_>> = findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::Secret)
+        .map(|f| validate::Candidate {
+            rule_id: &f.rule_id,
+            secret: &f.secret,
+            sha256: &f.secret_sha256,
+        })
+        .collect();
+    let results = v.check_all(&candidates);
+    for f in findings.iter_mut() {
+        f.validation = results.get(&f.secret_sha256).cloned();
+    }
+    Ok(())
+}
+
+/// `keyhound validate`: keys from a report written with --show-secrets, or one per line.
+fn validate_input(args: ValidateArgs) -> Result<u8> {
+    let text = if args.input.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut buf)
+            .context("cannot read standard input")?;
+        String::from_utf8_lossy(&buf).into_owned()
+    } else {
+        let buf = std::fs::read(&args.input)
+            .with_context(|| format!("cannot read {}", args.input.display()))?;
+        String::from_utf8_lossy(&buf).into_owned()
+    };
+    let diag = Diagnostics::new(args.quiet);
+    let keys = keys_of_input(&text, &diag)?;
+    let v = validator(&args.validation, args.quiet)?;
+    let candidates: Vec<validate::Candidate<'_>> = keys
+        .iter()
+        .filter(|k| k.recognised)
+        .map(|k| validate::Candidate {
+            rule_id: &k.rule_id,
+            secret: &k.secret,
+            sha256: &k.sha256,
+        })
+        .collect();
+    let results = v.check_all(&candidates);
+    let mut checked: Vec<Checked> = Vec::new();
+    for k in &keys {
+        if checked.iter().any(|c| c.secret_sha256 == k.sha256) {
+            continue;
+        }
+        let validation = results
+            .get(&k.sha256)
+            .cloned()
+            .unwrap_or_else(|| Validation {
+                status: validate::NOT_CHECKED.into(),
+                detail: "no built-in rule recognises this key".into(),
+                identity: None,
+                checked_at: validate::now_rfc3339(),
+            });
+        checked.push(Checked {
+            rule_id: k.rule_id.clone(),
+            provider: k.provider.clone(),
+            secret_redacted: redact(k.secret.expose()),
+            secret_sha256: k.sha256.clone(),
+            validation,
+        });
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match args.format {
+        ListFormat::Text => report::validation::write_text(&mut checked, &mut out)?,
+        ListFormat::Json => report::validation::write_json(&mut checked, &mut out)?,
+    }
+    out.flush()?;
+    Ok(if checked.iter().any(|c| c.validation.status == "active") {
+        1
+    } else if checked.is_empty() || diag.errors() > 0 {
+        EXIT_ERROR
+    } else {
+        0
+    })
+}
+
+/// A key named by the input of `keyhound validate`.
+struct InputKey {
+    rule_id: String,
+    provider: String,
+    secret: Sensitive,
+    sha256: String,
+    /// Whether a built-in rule matches it; only then may it be sent anywhere.
+    recognised: bool,
+}
+
+/// The keys of a JSON report, of JSON Lines findings, or of lines of text. Each key is matched
+/// against the built-in rules again, so a report cannot make keyhound send arbitrary text.
+fn keys_of_input(text: &str, diag: &Diagnostics) -> Result<Vec<InputKey>> {
+    let detector = Detector::new(
+        &RuleSet::builtin().context("built-in rules")?,
+        DetectOptions {
+            min_confidence: rules::Confidence::Low,
+        },
+    )?;
+    let trimmed = text.trim_start();
+    let findings: Option<Vec<serde_json::Value>> = if trimmed.starts_with('{') {
+        match serde_json::from_str::<serde_json::Value>(trimmed) {
+            Ok(doc) if doc.get("findings").is_some() => {
+                Some(doc["findings"].as_array().cloned().unwrap_or_default())
+            }
+            Ok(one) => Some(vec![one]),
+            Err(_) => Some(
+                trimmed
+                    .lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(serde_json::from_str)
+                    .collect::<Result<_, _>>()
+                    .context(
+                        "the input starts like JSON but is neither a JSON report nor JSON Lines",
+                    )?,
+            ),
+        }
+    } else {
+        None
+    };
+    let mut keys = Vec::new();
+    let push_found = |line: &str, keys: &mut Vec<InputKey>| -> bool {
+        let found = scan_text(&detector, line);
+        for f in &found {
+            keys.push(InputKey {
+                rule_id: f.rule_id.clone(),
+                provider: f.provider.clone(),
+                secret: f.secret.clone(),
+                sha256: f.secret_sha256.clone(),
+                recognised: true,
+            });
+        }
+        !found.is_empty()
+    };
+    match findings {
+        Some(findings) => {
+            for (i, f) in findings.iter().enumerate() {
+                if f.get("kind").and_then(|k| k.as_str()) == Some("exposure") {
+                    continue;
+                }
+                let Some(secret) = f.get("secret").and_then(|s| s.as_str()) else {
+                    anyhow::bail!(
+                        "finding {} has no secret: `keyhound validate` needs a report written with --show-secrets (keyhound scan --show-secrets --format json -o report.json)",
+                        i + 1
+                    );
+                };
+                if !push_found(secret, &mut keys) {
+                    let field = |k: &str| f.get(k).and_then(|s| s.as_str()).unwrap_or("?");
+                    keys.push(InputKey {
+                        rule_id: field("rule_id").to_string(),
+                        provider: field("provider").to_string(),
+                        secret: Sensitive::new(secret.to_string()),
+                        sha256: sha256_hex(secret.as_bytes()),
+                        recognised: false,
+                    });
+                }
+            }
+        }
+        None => {
+            for (n, line) in text.lines().enumerate() {
+                let line = line.trim();
+                if line.is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                if !push_found(line, &mut keys) {
+                    diag.warn(format_args!(
+                        "line {}: no key that keyhound recognises",
+                        n + 1
+                    ));
+                }
+            }
+        }
+    }
+    Ok(keys)
 }
 
 fn write_report(args: &ScanArgs, report: &Report<'_>) -> Result<()> {

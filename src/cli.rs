@@ -1,6 +1,6 @@
 //! The command line: every subcommand and flag, with help text. Parsing only; `app` acts on it.
 
-use std::path::PathBuf;
+use std::{path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -11,7 +11,7 @@ use crate::rules::Confidence;
     name = "keyhound",
     version,
     about = "Finds AI-provider API keys where they must not be: client-side code and git history.",
-    after_help = "Examples:\n  keyhound scan                      scan the current directory\n  keyhound scan web/ server/ .env    scan files and directories\n  cat bundle.js | keyhound scan -    scan standard input\n  keyhound scan --format sarif -o keyhound.sarif\n  keyhound rules list\n\nExit codes: 0 nothing found, 1 findings (see --exit-code), 2 error or unreadable input."
+    after_help = "Examples:\n  keyhound scan                      scan the current directory\n  keyhound scan web/ server/ .env    scan files and directories\n  cat bundle.js | keyhound scan -    scan standard input\n  keyhound scan --format sarif -o keyhound.sarif\n  keyhound rules list\n  keyhound scan --validate --fail-on active    CI: fail only for keys that still work\n\nExit codes: 0 nothing found, 1 findings (see --exit-code), 2 error or unreadable input."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -25,6 +25,15 @@ pub enum Command {
     /// List the rules, or check a rule file against its own examples.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Check keys live with their providers: those of an earlier report, or keys on standard input.
+    ///
+    /// It needs the secrets themselves, so give it a JSON report written with --show-secrets
+    /// (`keyhound scan --show-secrets -f json -o report.json`), or keys on standard input (`-`),
+    /// one per line. Exits 1 when a key is active.
+    #[command(
+        after_help = "Examples:\n  keyhound validate report.json\n  printenv OPENAI_API_KEY | keyhound validate -\n  keyhound validate --format json keys.txt"
+    )]
+    Validate(ValidateArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -100,6 +109,68 @@ pub struct ScanArgs {
     /// Print no warnings and no progress on standard error.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+
+    /// Ask each key's provider whether it still works: one free, read-only request per
+    /// distinct secret, over HTTPS to the provider's official API host only (see README).
+    /// Without this flag keyhound makes no network request. Example: keyhound scan --validate
+    #[arg(long)]
+    pub validate: bool,
+
+    /// Which findings make the exit code non-zero. Example: --validate --fail-on active
+    #[arg(
+        long,
+        value_enum,
+        default_value = "any",
+        value_name = "WHICH",
+        requires = "validate"
+    )]
+    pub fail_on: FailOn,
+
+    #[command(flatten)]
+    pub validation: ValidationArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Every finding.
+    Any,
+    /// Only keys that validation found active.
+    Active,
+}
+
+/// How live checks run (with `scan --validate` and `keyhound validate`).
+#[derive(Debug, Clone, Args)]
+pub struct ValidationArgs {
+    /// Checks running at once. Example: --validate-concurrency 8
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub validate_concurrency: usize,
+
+    /// Give up on one request after this long (seconds, or with ms/s/m). Example: --validate-timeout 5s
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "TIME")]
+    pub validate_timeout: Duration,
+
+    /// Ignore and do not update the cache of verdicts (by default a verdict is reused for 24 h;
+    /// the cache holds SHA-256 hashes of keys, never keys). Example: --validate --no-validation-cache
+    #[arg(long)]
+    pub no_validation_cache: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// A JSON or JSON Lines report written with --show-secrets, a file of keys one per line, or
+    /// `-` for standard input.
+    pub input: PathBuf,
+
+    /// Output format. Example: --format json
+    #[arg(long, short = 'f', value_enum, default_value = "text")]
+    pub format: ListFormat,
+
+    #[command(flatten)]
+    pub validation: ValidationArgs,
+
+    /// Print no warnings and no progress on standard error.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -147,6 +218,27 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("`{s}` is not a size (examples: 1048576, 512K, 64M, 1G)"))
 }
 
+/// Parses `10`, `10s`, `500ms`, `1m` (a bare number is seconds).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let bad = || format!("`{s}` is not a duration (examples: 10, 10s, 500ms, 1m)");
+    let (num, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (t, 1.0)
+    };
+    let v: f64 = num.trim().parse().map_err(|_| bad())?;
+    let secs = v * scale;
+    if !secs.is_finite() || secs <= 0.0 || secs > 3600.0 {
+        return Err(bad());
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +250,16 @@ mod tests {
         assert_eq!(parse_size("512k"), Ok(512 << 10));
         assert_eq!(parse_size("100"), Ok(100));
         assert!(parse_size("lots").is_err());
+    }
+
+    #[test]
+    fn durations_accept_units() {
+        assert_eq!(parse_duration("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
+        assert!(parse_duration("0").is_err());
+        assert!(parse_duration("soon").is_err());
     }
 
     #[test]

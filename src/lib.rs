@@ -2,7 +2,7 @@
 //!
 //! The pipeline, one module per stage: `source` yields blobs, `detect` turns blobs into findings,
 //! `report` turns findings into text, JSON or SARIF. `rules` is the data `detect` runs on,
-//! `finding` the data that flows between stages, and `app` wires the stages for the command line.
+//! `validate` the opt-in live check of keys, `finding` the data that flows between stages, and `app` wires the stages for the command line.
 
 pub mod app;
 pub mod cli;
@@ -12,3 +12,4 @@ pub mod finding;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod validate;

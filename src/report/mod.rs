@@ -5,6 +5,7 @@ pub mod json;
 pub mod rules;
 pub mod sarif;
 pub mod text;
+pub mod validation;
 
 use std::{io::Write, path::Path};
 

@@ -122,11 +122,21 @@ fn result(f: &Finding, used: &[&Rule], show_secrets: bool) -> Value {
     if let Some(note) = &f.note {
         properties["note"] = json!(note);
     }
+    let active = f.validation.as_ref().is_some_and(|v| v.status == "active");
+    if let Some(v) = &f.validation {
+        properties["validation"] = json!(v);
+    }
+    if active {
+        // An active key is an incident, whatever the rule's confidence.
+        properties["security-severity"] = json!("10.0");
+    }
+    let level = if active { "error" } else { level(f.confidence) };
+    let status = if active { "ACTIVE " } else { "" };
     json!({
         "ruleId": f.rule_id,
         "ruleIndex": index,
-        "level": level(f.confidence),
-        "message": {"text": format!("{} '{}' is committed in this file. Rotate it and keep it server-side.", f.rule_name, secret)},
+        "level": level,
+        "message": {"text": format!("{status}{} '{}' is committed in this file. Rotate it and keep it server-side.", f.rule_name, secret)},
         "locations": [{"physicalLocation": {
             "artifactLocation": {"uri": uri_path(&f.path), "uriBaseId": "SRCROOT"},
             "region": {

@@ -6,7 +6,10 @@ use std::io::Write;
 use termcolor::{Ansi, Color, ColorSpec, NoColor, WriteColor};
 
 use super::Report;
-use crate::{finding::Finding, rules::Confidence};
+use crate::{
+    finding::{Finding, Validation},
+    rules::Confidence,
+};
 
 pub fn write(report: &Report<'_>, out: &mut dyn Write, color: bool) -> std::io::Result<()> {
     if color {
@@ -28,6 +31,14 @@ impl Group<'_> {
     fn confidence(&self) -> Confidence {
         self.places.iter().map(|f| f.confidence).max().unwrap()
     }
+    fn validation(&self) -> Option<&Validation> {
+        self.places.iter().find_map(|f| f.validation.as_ref())
+    }
+    /// Active keys lead, then unchecked or unknown ones, then inactive ones.
+    fn urgency(&self) -> u8 {
+        self.validation()
+            .map_or(1, |v| super::validation::urgency(&v.status).min(2))
+    }
 }
 
 fn groups<'a>(findings: &'a [Finding]) -> Vec<Group<'a>> {
@@ -41,7 +52,7 @@ fn groups<'a>(findings: &'a [Finding]) -> Vec<Group<'a>> {
         groups[i].places.push(f);
     }
     // Most urgent first; ties keep the order of the first place.
-    groups.sort_by_key(|g| std::cmp::Reverse(g.confidence()));
+    groups.sort_by_key(|g| (g.urgency(), std::cmp::Reverse(g.confidence())));
     groups
 }
 
@@ -66,6 +77,23 @@ fn write_to(report: &Report<'_>, w: &mut dyn WriteColor) -> std::io::Result<()> 
         write!(w, "{secret}")?;
         w.reset()?;
         writeln!(w, "  ({} confidence, {})", g.confidence(), f.rule_id)?;
+        if let Some(v) = g.validation() {
+            let (label, color) = match v.status.as_str() {
+                "active" => ("ACTIVE", Color::Red),
+                "inactive" => ("inactive", Color::Green),
+                "unknown" => ("unknown", Color::Yellow),
+                _ => ("not checked", Color::White),
+            };
+            write!(w, "  Live check: ")?;
+            w.set_color(ColorSpec::new().set_fg(Some(color)).set_bold(true))?;
+            write!(w, "{label}")?;
+            w.reset()?;
+            write!(w, ", {}", v.detail)?;
+            if let Some(id) = &v.identity {
+                write!(w, " ({id})")?;
+            }
+            writeln!(w)?;
+        }
         for p in &g.places {
             w.set_color(ColorSpec::new().set_fg(Some(Color::Cyan)))?;
             write!(w, "  {}:{}:{}", p.path, p.line, p.column)?;
@@ -115,6 +143,26 @@ fn summary(report: &Report<'_>, secrets: usize, w: &mut dyn WriteColor) -> std::
         )?;
     }
     w.reset()?;
+    let validated: Vec<&str> = {
+        let mut seen = std::collections::HashSet::new();
+        report
+            .findings
+            .iter()
+            .filter(|f| seen.insert(f.secret_sha256.as_str()))
+            .filter_map(|f| f.validation.as_ref().map(|v| v.status.as_str()))
+            .collect()
+    };
+    if !validated.is_empty() {
+        let n = |s: &str| validated.iter().filter(|v| **v == s).count();
+        write!(
+            w,
+            " Live check: {} active, {} inactive, {} unknown, {} not checked.",
+            n("active"),
+            n("inactive"),
+            n("unknown"),
+            n("not_checked")
+        )?;
+    }
     write!(
         w,
         " Scanned {} ({})",

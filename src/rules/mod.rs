@@ -124,7 +124,7 @@ pub struct Rule {
     pub examples: Vec<String>,
     /// Templates that must produce no finding of this rule at its confidence.
     pub negative_examples: Vec<String>,
-    /// How to check the key live; interpreted by `validate`.
+    /// How to check the key live; interpreted by `validate`. Always `None` for user rule files.
     #[serde(skip)]
     pub validation: Option<toml::Table>,
     /// The file the rule came from (a built-in file name or a user path).
@@ -191,7 +191,14 @@ impl RuleSet {
             return Ok(());
         }
         let text = std::fs::read_to_string(path).map_err(io)?;
-        self.add_text(&path.display().to_string(), &text)
+        let first = self.rules.len();
+        self.add_text(&path.display().to_string(), &text)?;
+        // Only built-in rules validate: a user file (perhaps from the scanned repository) must
+        // not choose where keys are sent.
+        for rule in &mut self.rules[first..] {
+            rule.validation = None;
+        }
+        Ok(())
     }
 
     /// Parses one rule file and appends its rules.
