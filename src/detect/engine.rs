@@ -10,6 +10,7 @@ use regex_automata::{
 };
 
 use super::placeholder;
+use crate::finding::sha256_hex;
 use crate::rules::{Confidence, Rule};
 
 /// A rule that could not be compiled.
@@ -29,6 +30,9 @@ struct CompiledRule {
     min_entropy: Option<f64>,
     placeholder_check: bool,
     allow: Vec<Regex>,
+    /// SHA-256 (lowercase hex) of exact secrets to drop: published example keys, listed without
+    /// writing the key itself into a rule file.
+    allow_sha256: Vec<String>,
     confidence: Confidence,
 }
 
@@ -52,6 +56,9 @@ pub struct Engine {
     /// For each keyword pattern, the rules that use it.
     keyword_rules: Vec<Vec<usize>>,
 }
+
+/// Prefix of an `allow` entry that names one exact secret by its SHA-256 instead of a pattern.
+const ALLOW_SHA256: &str = "sha256:";
 
 /// Window used when a rule's pattern has no upper bound on its length.
 const UNBOUNDED_REACH: usize = 1024;
@@ -171,6 +178,9 @@ fn judge(r: usize, rule: &CompiledRule, hay: &[u8], start: usize, end: usize) ->
     if rule.allow.iter().any(|a| a.is_match(secret)) {
         return None;
     }
+    if !rule.allow_sha256.is_empty() && rule.allow_sha256.contains(&sha256_hex(secret)) {
+        return None;
+    }
     let mut m = RawMatch {
         rule: r,
         start,
@@ -250,9 +260,21 @@ fn compile_rule(rule: &Rule) -> Result<CompiledRule, CompileError> {
         None if info.group_len(regex_automata::PatternID::ZERO) > 1 => 1,
         None => 0,
     };
-    let allow = rule
-        .allow
-        .iter()
+    let (hashes, patterns): (Vec<&String>, Vec<&String>) =
+        rule.allow.iter().partition(|a| a.starts_with(ALLOW_SHA256));
+    let allow_sha256 = hashes
+        .into_iter()
+        .map(|a| {
+            let h = a[ALLOW_SHA256.len()..].to_ascii_lowercase();
+            if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) {
+                Ok(h)
+            } else {
+                Err(err(format!("allow entry `{a}`: expected sha256: and 64 hex digits")))
+            }
+        })
+        .collect::<Result<_, _>>()?;
+    let allow = patterns
+        .into_iter()
         .map(|a| {
             meta::Builder::new()
                 .syntax(byte_syntax())
@@ -267,6 +289,7 @@ fn compile_rule(rule: &Rule) -> Result<CompiledRule, CompileError> {
         min_entropy: rule.min_entropy,
         placeholder_check: rule.placeholder_check,
         allow,
+        allow_sha256,
         confidence: rule.confidence,
     })
 }
@@ -356,6 +379,26 @@ regex = '\b(k[0-9a-z]{20})\b'
         );
         let far = format!("MYAPI{}kq8w7e6r5t4y3u2i1o0pz", " ".repeat(200));
         assert!(e.find(far.as_bytes()).is_empty());
+    }
+
+    #[test]
+    fn allow_by_sha256_drops_exactly_that_secret() {
+        let listed = "tok_AbCdEfGh12345678";
+        let (e, _) = engine(&format!(
+            "{TOKEN_RULE}allow = ['sha256:{}']\n",
+            sha256_hex(listed.as_bytes()).to_uppercase()
+        ));
+        assert!(e.find(listed.as_bytes()).is_empty());
+        assert_eq!(e.find(b"tok_AbCdEfGh12345679").len(), 1);
+    }
+
+    #[test]
+    fn malformed_sha256_allow_entry_is_refused() {
+        let text = format!(
+            "[provider]\nid='t'\nname='T'\nrotation_url='https://example.invalid'\nremediation='r'\n{TOKEN_RULE}allow = ['sha256:abc']\n"
+        );
+        let rules = parse_rule_file("test.toml", &text).unwrap();
+        assert!(Engine::new(&rules).is_err());
     }
 
     #[test]

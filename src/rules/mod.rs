@@ -115,7 +115,8 @@ pub struct Rule {
     pub min_entropy: Option<f64>,
     /// Whether the shared placeholder heuristics (`YOUR_KEY`, `xxxx`, `abcdef123456`) apply.
     pub placeholder_check: bool,
-    /// Patterns of secrets that are known not to be credentials (published examples).
+    /// Patterns of secrets that are known not to be credentials (published examples); an entry
+    /// `sha256:<64 hex>` names one exact secret by its hash instead.
     pub allow: Vec<String>,
     pub remediation: String,
     pub rotation_url: String,
