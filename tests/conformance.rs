@@ -15,8 +15,22 @@ use keyhound::{
 };
 use serde_json::Value;
 
-/// Providers whose entries must all pass; the others are not covered by rules yet.
-const COVERED_PROVIDERS: &[&str] = &["openai"];
+/// Providers whose entries must all pass: every provider the examples file has.
+const COVERED_PROVIDERS: &[&str] = &[
+    "anthropic",
+    "azure-openai",
+    "cohere",
+    "deepseek",
+    "google",
+    "groq",
+    "huggingface",
+    "mistral",
+    "openai",
+    "openrouter",
+    "perplexity",
+    "replicate",
+    "xai",
+];
 
 /// Environment variable that overrides where the examples file is.
 const PATH_VAR: &str = "KEYHOUND_CONFORMANCE";
@@ -188,6 +202,27 @@ fn the_binary_agrees_on_a_sample_of_examples_read_from_stdin() {
         assert!(!leaked, "id {}: the report prints a full key", e.id);
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+#[test]
+fn every_provider_in_the_examples_file_is_covered() {
+    let path = examples_path();
+    let text = std::fs::read_to_string(&path).expect("examples file readable");
+    let mut missing: Vec<String> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter_map(|v| v["provider"].as_str().map(str::to_string))
+        .filter(|p| !COVERED_PROVIDERS.contains(&p.as_str()))
+        .collect();
+    missing.sort();
+    missing.dedup();
+    assert!(
+        missing.is_empty(),
+        "{}: providers without conformance coverage: {}",
+        path.display(),
+        missing.join(", ")
+    );
 }
 
 #[test]

@@ -269,7 +269,9 @@ fn compile_rule(rule: &Rule) -> Result<CompiledRule, CompileError> {
             if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) {
                 Ok(h)
             } else {
-                Err(err(format!("allow entry `{a}`: expected sha256: and 64 hex digits")))
+                Err(err(format!(
+                    "allow entry `{a}`: expected sha256: and 64 hex digits"
+                )))
             }
         })
         .collect::<Result<_, _>>()?;
