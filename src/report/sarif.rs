@@ -1,7 +1,11 @@
 //! SARIF 2.1.0 for GitHub code scanning: one run, the rules that fired, one result per finding
-//! with a repository-relative location and a stable partial fingerprint. Never a full secret.
+//! with a repository-relative location and a stable partial fingerprint. Never a full secret
+//! unless the report shows secrets. Not a general SARIF writer: only what keyhound reports.
 
-use std::io::Write;
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+};
 
 use serde_json::{json, Value};
 
@@ -13,22 +17,59 @@ use crate::{
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFORMATION_URI: &str = "https://github.com/keyhound/keyhound";
+/// The key of keyhound's own entry in `partialFingerprints`.
+pub const FINGERPRINT_KEY: &str = "keyhound/v1";
+/// GitHub rejects a run with more results than this.
+pub const MAX_RESULTS: usize = 25_000;
+/// GitHub rejects a rule with more than 20 tags and shows only 10.
+const MAX_TAGS: usize = 10;
 
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
-    // Only the rules that fired, in first-seen order, so `ruleIndex` is stable for one input.
-    let mut used: Vec<&Rule> = Vec::new();
-    for f in report.findings {
-        if !used.iter().any(|r| r.id == f.rule_id) {
-            if let Some(r) = report.rule(&f.rule_id) {
-                used.push(r);
-            }
-        }
+    let doc = document(report, std::env::current_dir().ok().as_deref());
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+/// The SARIF log. Locations are made relative to `base` (the working directory, where a CI job
+/// runs from the repository root) when the scanned files lie under it, so GitHub can place them.
+fn document(report: &Report<'_>, base: Option<&Path>) -> Value {
+    let mut findings: Vec<&Finding> = report.findings.iter().collect();
+    let mut notifications = Vec::new();
+    if findings.len() > MAX_RESULTS {
+        // Keep the most urgent; the sort is stable, so path order survives within a confidence.
+        findings.sort_by_key(|f| std::cmp::Reverse(f.confidence));
+        notifications.push(json!({
+            "level": "warning",
+            "message": {"text": format!(
+                "{} findings were left out: GitHub code scanning accepts at most {MAX_RESULTS} results per run. Use --format json to see all of them.",
+                findings.len() - MAX_RESULTS
+            )},
+        }));
+        findings.truncate(MAX_RESULTS);
     }
-    let results: Vec<Value> = report
-        .findings
+    if report.stats.errors > 0 {
+        notifications.push(json!({
+            "level": "warning",
+            "message": {"text": format!(
+                "{} inputs could not be read, so the scan is incomplete (keyhound printed a warning for each).",
+                report.stats.errors
+            )},
+        }));
+    }
+
+    // Every rule the scan ran, not only those that fired: an empty run still says what was
+    // looked for, and `ruleIndex` stays the same from one scan to the next.
+    let used: Vec<&Rule> = report.rules.iter().collect();
+    let locator = Locator::new(report.root, base);
+    let results: Vec<Value> = findings
         .iter()
-        .map(|f| result(f, &used, report.show_secrets))
+        .map(|f| result(f, &used, &locator, report))
         .collect();
+
+    let mut invocation = json!({"executionSuccessful": true});
+    if !notifications.is_empty() {
+        invocation["toolExecutionNotifications"] = json!(notifications);
+    }
     let mut run = json!({
         "tool": {"driver": {
             "name": "keyhound",
@@ -37,19 +78,14 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
             "informationUri": INFORMATION_URI,
             "rules": used.iter().map(|r| rule(r)).collect::<Vec<_>>(),
         }},
+        "invocations": [invocation],
         "columnKind": "unicodeCodePoints",
         "results": results,
     });
-    if let Some(root) = report.root {
-        let mut uri = file_uri(root);
-        if !uri.ends_with('/') {
-            uri.push('/');
-        }
-        run["originalUriBaseIds"] = json!({"SRCROOT": {"uri": uri}});
+    if let Some(base) = &locator.base_uri {
+        run["originalUriBaseIds"] = json!({"SRCROOT": {"uri": base}});
     }
-    let doc = json!({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]});
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    writeln!(out)
+    json!({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]})
 }
 
 /// GitHub's scale: 9.0+ critical, 7.0+ high, 4.0+ medium.
@@ -71,11 +107,11 @@ fn level(c: Confidence) -> &'static str {
 
 fn rule(r: &Rule) -> Value {
     let help = format!(
-        "Rotate the key at {} (whoever saw it can use it), then {}",
+        "Rotate the key at {} (anyone who saw it can use it; deleting it from the code does not revoke it), then: {}",
         r.rotation_url, r.remediation
     );
     let markdown = format!(
-        "**{}** ({} confidence)\n\n{}\n\n1. Rotate the key now: [{}]({}). Deleting it from the code, or rewriting git history, does not revoke it.\n2. {}\n",
+        "**{}** ({} confidence)\n\n{}\n\n1. Rotate the key now at [{}]({}). Deleting it from the code, or rewriting git history, does not revoke it.\n2. {}\n",
         r.name, r.confidence, r.description, r.rotation_url, r.rotation_url, r.remediation
     );
     let mut tags = vec![
@@ -83,7 +119,12 @@ fn rule(r: &Rule) -> Value {
         "secret".to_string(),
         r.provider.clone(),
     ];
-    tags.extend(r.tags.iter().cloned());
+    for t in &r.tags {
+        if !tags.contains(t) {
+            tags.push(t.clone());
+        }
+    }
+    tags.truncate(MAX_TAGS);
     json!({
         "id": r.id,
         "name": pascal_case(&r.id),
@@ -101,31 +142,37 @@ fn rule(r: &Rule) -> Value {
     })
 }
 
-fn result(f: &Finding, used: &[&Rule], show_secrets: bool) -> Value {
+fn result(f: &Finding, used: &[&Rule], locator: &Locator, report: &Report<'_>) -> Value {
     let index = used.iter().position(|r| r.id == f.rule_id).unwrap_or(0);
-    let secret = if show_secrets {
-        f.secret.expose()
+    let (secret, snippet) = if report.show_secrets {
+        (f.secret.expose(), f.snippet_unredacted.expose())
     } else {
-        &f.secret_redacted
+        (f.secret_redacted.as_str(), f.snippet.as_str())
     };
-    let snippet = if show_secrets {
-        f.snippet_unredacted.expose()
-    } else {
-        &f.snippet
-    };
+    let rotate = report
+        .rule(&f.rule_id)
+        .map(|r| format!(" Rotate it at {} and keep it server-side.", r.rotation_url))
+        .unwrap_or_else(|| " Rotate it and keep it server-side.".to_string());
     let mut properties = json!({
         "provider": f.provider,
         "confidence": f.confidence,
-        "secret_sha256": f.secret_sha256,
         "secret_redacted": f.secret_redacted,
+        "secret_sha256": f.secret_sha256,
+        "source": f.source,
     });
     if let Some(note) = &f.note {
         properties["note"] = json!(note);
     }
-    let active = f.validation.as_ref().is_some_and(|v| v.status == "active");
+    if let Some(v) = &f.exposure {
+        properties["exposure"] = json!(v);
+    }
+    if let Some(v) = &f.decoded {
+        properties["decoded"] = json!(v);
+    }
     if let Some(v) = &f.validation {
         properties["validation"] = json!(v);
     }
+    let active = f.validation.as_ref().is_some_and(|v| v.status == "active");
     if active {
         // An active key is an incident, whatever the rule's confidence.
         properties["security-severity"] = json!("10.0");
@@ -136,25 +183,89 @@ fn result(f: &Finding, used: &[&Rule], show_secrets: bool) -> Value {
         "ruleId": f.rule_id,
         "ruleIndex": index,
         "level": level,
-        "message": {"text": format!("{status}{} '{}' is committed in this file. Rotate it and keep it server-side.", f.rule_name, secret)},
+        "message": {"text": format!("{status}{} {} is in this file.{rotate}", f.rule_name, secret)},
         "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": uri_path(&f.path), "uriBaseId": "SRCROOT"},
+            "artifactLocation": locator.artifact(&f.path),
+            // The region's snippet is the secret itself; the context is its line.
             "region": {
                 "startLine": f.line,
                 "startColumn": f.column,
                 "endLine": f.end_line,
                 "endColumn": f.end_column,
+                "snippet": {"text": secret},
+            },
+            "contextRegion": {
+                "startLine": f.line,
+                "endLine": f.end_line,
                 "snippet": {"text": snippet},
             },
         }}],
-        "partialFingerprints": {"keyhound/v1": f.fingerprint},
+        "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
         "properties": properties,
     })
 }
 
+/// Turns finding paths into SARIF artifact locations.
+struct Locator {
+    /// The scanned root, when findings' paths are relative to it.
+    root: Option<PathBuf>,
+    /// The directory `SRCROOT` stands for, absolute.
+    base: Option<PathBuf>,
+    /// `base` as a `file://` URI ending in `/`.
+    base_uri: Option<String>,
+}
+
+impl Locator {
+    fn new(root: Option<&Path>, base: Option<&Path>) -> Self {
+        // Both sides canonical, so a symlinked working directory still matches the root.
+        let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        let root = root.map(canon);
+        let base = base.map(canon).or_else(|| root.clone());
+        let base_uri = base.as_deref().map(|b| {
+            let mut uri = file_uri(b);
+            if !uri.ends_with('/') {
+                uri.push('/');
+            }
+            uri
+        });
+        Locator {
+            root,
+            base,
+            base_uri,
+        }
+    }
+
+    /// A `/`-separated path relative to `SRCROOT` when the file lies under it; else an absolute
+    /// `file://` URI.
+    fn artifact(&self, path: &str) -> Value {
+        let p = Path::new(path);
+        let absolute = if p.is_absolute() {
+            Some(p.to_path_buf())
+        } else {
+            self.root.as_ref().map(|r| r.join(p))
+        };
+        let relative = match (&absolute, &self.base) {
+            (Some(abs), Some(base)) => abs.strip_prefix(base).ok().map(|r| {
+                r.components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            }),
+            _ => None,
+        };
+        match (relative, absolute) {
+            (Some(rel), _) if !rel.is_empty() => {
+                json!({"uri": uri_path(&rel), "uriBaseId": "SRCROOT"})
+            }
+            (_, Some(abs)) => json!({"uri": file_uri(&abs)}),
+            _ => json!({"uri": uri_path(path.trim_start_matches("./")), "uriBaseId": "SRCROOT"}),
+        }
+    }
+}
+
 /// `openai-project-key` → `OpenaiProjectKey`.
 fn pascal_case(id: &str) -> String {
-    id.split('-')
+    id.split(|c: char| !c.is_ascii_alphanumeric())
         .map(|w| {
             let mut c = w.chars();
             c.next()
@@ -172,7 +283,8 @@ fn sentence(s: &str) -> String {
     }
 }
 
-/// Percent-encodes what a relative URI reference cannot hold as is.
+/// Percent-encodes what a relative URI reference cannot hold as is (RFC 3986 path characters
+/// stay; spaces, `%`, `#`, `?`, non-ASCII bytes are encoded).
 fn uri_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
@@ -185,7 +297,7 @@ fn uri_path(path: &str) -> String {
     out
 }
 
-fn file_uri(path: &std::path::Path) -> String {
+fn file_uri(path: &Path) -> String {
     let p = path.to_string_lossy().replace('\\', "/");
     let p = if p.starts_with('/') {
         p
@@ -193,4 +305,32 @@ fn file_uri(path: &std::path::Path) -> String {
         format!("/{p}")
     };
     format!("file://{}", uri_path(&p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_become_relative_uri_references() {
+        assert_eq!(uri_path("src/my dir/a.js"), "src/my%20dir/a.js");
+        assert_eq!(uri_path("über#1.js"), "%C3%BCber%231.js");
+        assert_eq!(pascal_case("openai-project-key"), "OpenaiProjectKey");
+    }
+
+    #[test]
+    fn locations_are_relative_to_the_working_directory() {
+        let base = std::fs::canonicalize(std::env::temp_dir()).unwrap();
+        let root = base.join("kh-sarif-root");
+        let l = Locator::new(Some(&root), Some(&base));
+        assert_eq!(
+            l.artifact("web/app.js"),
+            json!({"uri": "kh-sarif-root/web/app.js", "uriBaseId": "SRCROOT"})
+        );
+        let outside = Locator::new(Some(&base), Some(&root));
+        assert_eq!(
+            outside.artifact("/elsewhere/a b.js"),
+            json!({"uri": "file:///elsewhere/a%20b.js"})
+        );
+    }
 }
