@@ -7,7 +7,7 @@ use termcolor::{Ansi, Color, ColorSpec, NoColor, WriteColor};
 
 use super::Report;
 use crate::{
-    finding::{Finding, Validation},
+    finding::{Finding, FindingKind, Origin, Validation},
     rules::Confidence,
 };
 
@@ -31,8 +31,12 @@ impl Group<'_> {
     fn confidence(&self) -> Confidence {
         self.places.iter().map(|f| f.confidence).max().unwrap()
     }
+    /// What a live check said, if one ran (the same secret gets the same answer everywhere).
     fn validation(&self) -> Option<&Validation> {
         self.places.iter().find_map(|f| f.validation.as_ref())
+    }
+    fn is_live(&self) -> bool {
+        self.validation().is_some_and(|v| v.status == "active")
     }
     /// Active keys lead, then unchecked or unknown ones, then inactive ones.
     fn urgency(&self) -> u8 {
@@ -45,13 +49,18 @@ fn groups<'a>(findings: &'a [Finding]) -> Vec<Group<'a>> {
     let mut groups: Vec<Group<'a>> = Vec::new();
     let mut index = std::collections::HashMap::new();
     for f in findings {
-        let i = *index.entry(f.secret_sha256.as_str()).or_insert_with(|| {
+        // An exposure holds no secret of its own: each one stands alone.
+        let key = match f.kind {
+            FindingKind::Secret => f.secret_sha256.as_str(),
+            FindingKind::Exposure => f.fingerprint.as_str(),
+        };
+        let i = *index.entry(key).or_insert_with(|| {
             groups.push(Group { places: Vec::new() });
             groups.len() - 1
         });
         groups[i].places.push(f);
     }
-    // Most urgent first; ties keep the order of the first place.
+    // Most urgent first: what a live check said, then confidence; ties keep path order.
     groups.sort_by_key(|g| (g.urgency(), std::cmp::Reverse(g.confidence())));
     groups
 }
@@ -98,8 +107,9 @@ fn write_to(report: &Report<'_>, w: &mut dyn WriteColor) -> std::io::Result<()> 
             w.set_color(ColorSpec::new().set_fg(Some(Color::Cyan)))?;
             write!(w, "  {}:{}:{}", p.path, p.line, p.column)?;
             w.reset()?;
-            if let Some(note) = &p.note {
-                write!(w, "  ({note})")?;
+            let details = place_details(p);
+            if !details.is_empty() {
+                write!(w, "  ({})", details.join("; "))?;
             }
             writeln!(w)?;
             let snippet = if report.show_secrets {
@@ -112,12 +122,20 @@ fn write_to(report: &Report<'_>, w: &mut dyn WriteColor) -> std::io::Result<()> 
             w.reset()?;
         }
         if let Some(rule) = report.rule(&f.rule_id) {
-            writeln!(
+            w.set_color(ColorSpec::new().set_bold(true))?;
+            writeln!(w, "  What to do:")?;
+            w.reset()?;
+            let why = if g.is_live() {
+                "it works, and anyone who saw it can use it."
+            } else {
+                "anyone who saw it may use it, and deleting it from the code (or from git history) does not revoke it."
+            };
+            write_wrapped(
                 w,
-                "  What to do: rotate this key at {} (anyone who saw it can use it), then {}",
-                rule.rotation_url,
-                lowercase_first(&rule.remediation)
+                "    1. ",
+                &format!("Rotate this key at {}: {why}", rule.rotation_url),
             )?;
+            write_wrapped(w, "    2. ", &rule.remediation)?;
         }
         writeln!(w)?;
     }
@@ -196,6 +214,58 @@ fn summary(report: &Report<'_>, secrets: usize, w: &mut dyn WriteColor) -> std::
     writeln!(w, ".")
 }
 
+/// What the reader should know about one place beyond its path: where in git history it is,
+/// who can read the file, how the secret was encoded, why its confidence was lowered.
+fn place_details(f: &Finding) -> Vec<String> {
+    let mut out = Vec::new();
+    match &f.source {
+        Origin::File | Origin::Stdin => {}
+        Origin::GitBlob { provenance, blob } => match provenance {
+            Some(p) => {
+                out.push(format!(
+                    "commit {} by {} on {}",
+                    short(&p.commit),
+                    p.author,
+                    day(&p.date)
+                ));
+                if !p.in_head {
+                    out.push("no longer in HEAD, still in history".to_string());
+                }
+                if !p.reachable {
+                    out.push("in an unreachable commit".to_string());
+                }
+            }
+            None => out.push(format!("git blob {}", short(blob))),
+        },
+        Origin::CommitMessage { provenance: p } => out.push(format!(
+            "message of commit {} by {} on {}",
+            short(&p.commit),
+            p.author,
+            day(&p.date)
+        )),
+        Origin::Staged { .. } => out.push("staged".to_string()),
+    }
+    if let Some(e) = &f.exposure {
+        out.push(format!("{}: {}", e.class, e.reason));
+    }
+    if let Some(d) = &f.decoded {
+        out.push(format!("decoded from {d}"));
+    }
+    if let Some(note) = &f.note {
+        out.push(note.clone());
+    }
+    out
+}
+
+fn short(id: &str) -> &str {
+    id.get(..10).unwrap_or(id)
+}
+
+/// The date of an RFC 3339 timestamp.
+fn day(rfc3339: &str) -> &str {
+    rfc3339.get(..10).unwrap_or(rfc3339)
+}
+
 fn severity_color(c: Confidence) -> Color {
     match c {
         Confidence::High => Color::Red,
@@ -204,12 +274,32 @@ fn severity_color(c: Confidence) -> Color {
     }
 }
 
-fn lowercase_first(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_lowercase().chain(c).collect(),
-        None => String::new(),
+/// Lines of advice are wrapped at this width (counted in characters), continuation lines
+/// indented under the first.
+const WRAP: usize = 100;
+
+fn write_wrapped(w: &mut dyn WriteColor, lead: &str, text: &str) -> std::io::Result<()> {
+    let indent = " ".repeat(lead.chars().count());
+    let mut line = lead.to_string();
+    let mut width = line.chars().count();
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        let n = word.chars().count();
+        if !empty && width + 1 + n > WRAP {
+            writeln!(w, "{line}")?;
+            line = indent.clone();
+            width = indent.len();
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+            width += 1;
+        }
+        line.push_str(word);
+        width += n;
+        empty = false;
     }
+    writeln!(w, "{line}")
 }
 
 fn plural(n: u64, word: &str) -> String {
@@ -232,5 +322,94 @@ fn human_bytes(n: u64) -> String {
         format!("{n} B")
     } else {
         format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Provenance, Sensitive, StatsSnapshot};
+
+    fn finding(source: Origin, validation: Option<Validation>) -> Finding {
+        Finding {
+            kind: crate::finding::FindingKind::Secret,
+            rule_id: "r".into(),
+            rule_name: "Some key".into(),
+            provider: "p".into(),
+            confidence: Confidence::High,
+            path: "a.js".into(),
+            line: 3,
+            column: 7,
+            end_line: 3,
+            end_column: 20,
+            offset: 40,
+            secret_redacted: "abcd…yz".into(),
+            secret_sha256: "00".into(),
+            snippet: "x = abcd…yz".into(),
+            fingerprint: "f".into(),
+            source,
+            note: None,
+            exposure: None,
+            decoded: Some("base64".into()),
+            validation,
+            secret: Sensitive::new("abcdefghijklmnopqrstuvwxyz".into()),
+            snippet_unredacted: Sensitive::new("x = abcdefghijklmnopqrstuvwxyz".into()),
+        }
+    }
+
+    fn render(findings: &[Finding]) -> String {
+        let stats = StatsSnapshot::default();
+        let report = Report {
+            findings,
+            stats: &stats,
+            rules: &[],
+            show_secrets: false,
+            root: None,
+        };
+        let mut out = Vec::new();
+        write(&report, &mut out, false).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn places_in_git_history_name_their_commit() {
+        let provenance = Provenance {
+            commit: "0123456789abcdef0123456789abcdef01234567".into(),
+            author: "Ada".into(),
+            email: "ada@example.com".into(),
+            date: "2024-05-06T07:08:09Z".into(),
+            summary: "add config".into(),
+            reachable: true,
+            in_head: false,
+        };
+        let text = render(&[finding(
+            Origin::GitBlob {
+                blob: "b".into(),
+                provenance: Some(provenance),
+            },
+            None,
+        )]);
+        assert!(text.contains(
+            "  a.js:3:7  (commit 0123456789 by Ada on 2024-05-06; no longer in HEAD, still in history; decoded from base64)"
+        ), "{text}");
+        assert!(!text.contains("abcdefghijklmnop"));
+    }
+
+    #[test]
+    fn live_keys_come_first_and_say_so() {
+        let live = Validation {
+            status: "active".into(),
+            detail: String::new(),
+            identity: None,
+            checked_at: "2024-05-06T07:08:09Z".into(),
+        };
+        let mut dead = finding(Origin::File, None);
+        dead.secret_sha256 = "11".into();
+        dead.path = "0-first-in-path-order.js".into();
+        let text = render(&[dead, finding(Origin::File, Some(live))]);
+        assert!(
+            text.starts_with("Some key  abcd…yz  (high confidence, r)\n  Live check: ACTIVE, "),
+            "{text}"
+        );
     }
 }
