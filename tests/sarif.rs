@@ -4,6 +4,8 @@
 //! --rule-kind "Gh;Sarif"`). The Multitool is found through `KEYHOUND_SARIF_MULTITOOL` or in
 //! `.ci/node_modules` (`.ci/run` installs it); in CI (`CI=true`) a missing Multitool fails.
 
+mod common;
+
 use std::{
     fs,
     path::{Path, PathBuf},
@@ -235,6 +237,27 @@ fn empty_sarif_report_validates_in_the_multitool() {
     assert_valid(&tool, &text);
 }
 
+#[test]
+fn every_fixture_gives_sarif_that_validates_in_the_multitool() {
+    let Some(tool) = multitool() else { return };
+    let mut names: Vec<String> = fs::read_dir(common::fixtures_dir())
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut logs = Vec::new();
+    for name in &names {
+        let fixture = common::fixture(name);
+        // Low confidence too, so results of every level are checked.
+        let (_, text) = scan_sarif(fixture.path(), &["--min-confidence", "low"]);
+        logs.push((name.clone(), text));
+    }
+    assert!(logs.len() >= 6, "fixtures: {names:?}");
+    assert_valid_all(&tool, &logs);
+}
+
 /// The Multitool's binary: `KEYHOUND_SARIF_MULTITOOL`, or the one `.ci/run` installs. `None`
 /// (with a note on stderr) when there is none outside CI; in CI that is a failure.
 fn multitool() -> Option<PathBuf> {
@@ -270,10 +293,21 @@ fn multitool() -> Option<PathBuf> {
 /// Runs `Sarif.Multitool validate --rule-kind "Gh;Sarif"` on `sarif` and fails on any error or
 /// warning it reports (notes are advice, not defects).
 fn assert_valid(tool: &Path, sarif: &str) {
+    assert_valid_all(tool, &[("keyhound".to_string(), sarif.to_string())]);
+}
+
+/// `assert_valid` for several logs at once (one Multitool run), each named for the messages.
+fn assert_valid_all(tool: &Path, logs: &[(String, String)]) {
     let work = tempfile::tempdir().unwrap();
-    let input = work.path().join("keyhound.sarif");
     let output = work.path().join("validation.sarif");
-    fs::write(&input, sarif).unwrap();
+    let inputs: Vec<PathBuf> = logs
+        .iter()
+        .map(|(name, text)| {
+            let input = work.path().join(format!("{name}.sarif"));
+            fs::write(&input, text).unwrap();
+            input
+        })
+        .collect();
     let run = Process::new(tool)
         .args([
             "validate",
@@ -284,7 +318,7 @@ fn assert_valid(tool: &Path, sarif: &str) {
         ])
         .arg("--output")
         .arg(&output)
-        .arg(&input)
+        .args(&inputs)
         .output()
         .expect("the SARIF Multitool runs");
     let console = format!(
@@ -304,7 +338,12 @@ fn assert_valid(tool: &Path, sarif: &str) {
         .unwrap()
         .iter()
         .filter(|r| matches!(r["level"].as_str(), Some("error" | "warning") | None))
-        .map(|r| format!("{} {}: {}", r["level"], r["ruleId"], r["message"]))
+        .map(|r| {
+            let at = r
+                .pointer("/locations/0/physicalLocation/artifactLocation/uri")
+                .unwrap_or(&Value::Null);
+            format!("{at} {} {}: {}", r["level"], r["ruleId"], r["message"])
+        })
         .collect();
     for invocation in run["invocations"].as_array().into_iter().flatten() {
         if invocation["executionSuccessful"] == false {
