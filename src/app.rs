@@ -182,6 +182,7 @@ fn validate_findings(findings: &mut [Finding], args: &ValidationArgs, quiet: boo
             rule_id: &f.rule_id,
             secret: &f.secret,
             sha256: &f.secret_sha256,
+            endpoint: f.endpoint.as_deref(),
         })
         .collect();
     let results = v.check_all(&candidates);
@@ -213,6 +214,7 @@ fn validate_input(args: ValidateArgs) -> Result<u8> {
             rule_id: &k.rule_id,
             secret: &k.secret,
             sha256: &k.sha256,
+            endpoint: None,
         })
         .collect();
     let results = v.check_all(&candidates);

@@ -139,6 +139,10 @@ pub struct Finding {
     pub decoded: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub validation: Option<Validation>,
+    /// The customer host written next to the key, for providers whose keys work only there
+    /// (Azure OpenAI resources); validation sends the key to this host and no other.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
     #[serde(skip)]
     pub secret: Sensitive,
     #[serde(skip)]

@@ -2,6 +2,7 @@
 //! them into `Finding`s with positions, redacted snippets and fingerprints. It knows nothing of
 //! files, git or output formats.
 
+pub mod endpoint;
 pub mod engine;
 pub mod placeholder;
 
@@ -35,7 +36,37 @@ pub struct Detector {
     /// The rules below the threshold. They report nothing, but what they match next to a finding
     /// is redacted in its snippet, so a key-shaped neighbour never prints in full.
     below: Option<Engine>,
+    /// Per rule (as `rules`): the host suffixes of a check that goes to the customer's own host
+    /// (`endpoint_hosts` of the validation table); such a finding records the host next to it.
+    endpoint_hosts: Vec<Vec<String>>,
     options: DetectOptions,
+}
+
+/// The `endpoint_hosts` of a rule's validation table (following `same_as`); empty for most rules
+/// and for every user rule (their validation tables are dropped on load).
+fn endpoint_hosts(rule: &Rule, set: &RuleSet) -> Vec<String> {
+    let hosts = |t: &toml::Table| -> Vec<String> {
+        t.get("endpoint_hosts")
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|h| h.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let Some(table) = &rule.validation else {
+        return Vec::new();
+    };
+    match table.get("same_as").and_then(|v| v.as_str()) {
+        Some(id) => set
+            .get(id)
+            .filter(|r| r.provider == rule.provider)
+            .and_then(|r| r.validation.as_ref())
+            .map(hosts)
+            .unwrap_or_default(),
+        None => hosts(table),
+    }
 }
 
 /// Longest part of a line kept on each side of a secret in a snippet.
@@ -47,6 +78,7 @@ const SECRET_REACH: usize = 1024;
 
 impl Detector {
     pub fn new(rules: &RuleSet, options: DetectOptions) -> Result<Detector, CompileError> {
+        let all = rules;
         // Rules below the threshold never report, so they cost nothing until there is a finding
         // whose snippet they must help redact.
         let (rules, below): (Vec<Rule>, Vec<Rule>) = rules
@@ -60,10 +92,12 @@ impl Detector {
         } else {
             Some(Engine::new(&below)?)
         };
+        let endpoint_hosts = rules.iter().map(|r| endpoint_hosts(r, all)).collect();
         Ok(Detector {
             rules,
             engine,
             below,
+            endpoint_hosts,
             options,
         })
     }
@@ -117,6 +151,12 @@ impl Detector {
                 exposure: None,
                 decoded: None,
                 validation: None,
+                endpoint: endpoint::nearest_host(
+                    blob.data,
+                    m.start,
+                    m.end,
+                    &self.endpoint_hosts[m.rule],
+                ),
                 secret: Sensitive::new(secret),
                 snippet_unredacted: Sensitive::new(snippet_unredacted),
             });

@@ -106,12 +106,16 @@ impl Client {
         let url = target.url.as_str();
         let key = secret.expose();
         let name = spec.auth_name.as_deref().unwrap_or("");
+        let prefix = spec.auth_prefix.as_deref().unwrap_or("");
         macro_rules! finish {
             ($req:expr) => {{
-                let req = $req.header("Accept", "application/json");
+                let mut req = $req.header("Accept", "application/json");
+                for (k, v) in &spec.headers {
+                    req = req.header(k.as_str(), v.as_str());
+                }
                 match spec.auth {
                     Auth::Bearer => req.header("Authorization", format!("Bearer {key}")).call(),
-                    Auth::Header => req.header(name, key).call(),
+                    Auth::Header => req.header(name, format!("{prefix}{key}")).call(),
                     Auth::Query => req.query(name, key).call(),
                 }
             }};

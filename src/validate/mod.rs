@@ -16,6 +16,8 @@
 //! auth = "bearer"                     # bearer (Authorization: Bearer KEY), header, or query
 //! # auth_name = "x-api-key"           # the header name (auth = "header") or the query
 //!                                     # parameter (auth = "query")
+//! # auth_prefix = "Token "            # text before the key in that header (auth = "header")
+//! # headers = { "anthropic-version" = "2023-06-01" }   # fixed headers the provider requires
 //! json = true                         # a body that is not JSON means `unknown` (a proxy page?)
 //! identity_headers = ["example-organization"]   # response headers that name the owner
 //! identity_json = ["/owner/name"]     # JSON pointers into the body that name the owner
@@ -33,6 +35,18 @@
 //!
 //! A rule whose check is the same as another rule's of the same file writes
 //! `validation = { same_as = "other-rule-id" }`.
+//!
+//! A provider without one fixed host (Azure OpenAI: one host per customer resource) writes the
+//! host as `{endpoint}` and lists the host suffixes it may be:
+//!
+//! ```toml
+//! url = "https://{endpoint}/openai/models?api-version=2024-10-21"
+//! endpoint_hosts = [".openai.azure.com", ".cognitiveservices.azure.com"]
+//! ```
+//!
+//! Detection then records, in `Finding::endpoint`, the nearest such host written next to the key
+//! (see `detect::endpoint`), and the key is sent there only, after [`pinned_endpoint`] checks the
+//! host again. A key found without such a host is `not_checked`.
 //!
 //! Where requests go: the URL in the table, except that the environment variable
 //! `KEYHOUND_<PROVIDER>_BASE_URL` (the provider id in upper case, `-` as `_`) may replace its
@@ -123,6 +137,12 @@ pub struct Spec {
     #[serde(default)]
     pub auth_name: Option<String>,
     #[serde(default)]
+    pub auth_prefix: Option<String>,
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub endpoint_hosts: Vec<String>,
+    #[serde(default)]
     pub json: bool,
     #[serde(default)]
     pub identity_headers: Vec<String>,
@@ -166,6 +186,41 @@ impl Spec {
         if !spec.max_per_second.is_finite() || spec.max_per_second <= 0.0 {
             return Err("max_per_second must be positive".into());
         }
+        if spec.auth_prefix.is_some() && spec.auth != Auth::Header {
+            return Err("auth_prefix goes with auth = header".into());
+        }
+        for (name, value) in &spec.headers {
+            let reserved = ["authorization", "host", "user-agent", "accept", "cookie"];
+            if reserved.contains(&name.to_ascii_lowercase().as_str())
+                || Some(name.to_ascii_lowercase())
+                    == spec.auth_name.as_ref().map(|n| n.to_ascii_lowercase())
+            {
+                return Err(format!("headers may not set {name}"));
+            }
+            if value.contains(['\r', '\n']) {
+                return Err(format!("header {name}: a value is one line"));
+            }
+        }
+        let templated = spec.url.contains("{endpoint}");
+        if templated != !spec.endpoint_hosts.is_empty() {
+            return Err(
+                "a url with {endpoint} needs endpoint_hosts, and endpoint_hosts needs it".into(),
+            );
+        }
+        if templated && !spec.url.starts_with("https://{endpoint}/") {
+            return Err("{endpoint} stands for the whole host: https://{endpoint}/path".into());
+        }
+        if let Some(bad) = spec.endpoint_hosts.iter().find(|h| {
+            !h.starts_with('.')
+                || h.matches('.').count() < 2
+                || !h[1..]
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        }) {
+            return Err(format!(
+                "endpoint_hosts: {bad:?} is not a host suffix like \".example.com\""
+            ));
+        }
         Ok(Some(spec))
     }
 
@@ -178,6 +233,23 @@ impl Spec {
             })
             .map(|r| (r.verdict, r.detail.as_str()))
     }
+}
+
+/// `host` when it is one DNS label (a customer's resource name) followed by one of `suffixes`
+/// (`.openai.azure.com`), lower-cased; `None` for anything else, so a key is never sent to a
+/// host its provider does not own.
+pub fn pinned_endpoint(host: &str, suffixes: &[String]) -> Option<String> {
+    let host = host.to_ascii_lowercase();
+    suffixes.iter().find_map(|suffix| {
+        let label = host.strip_suffix(suffix.as_str())?;
+        let ok = (1..=63).contains(&label.len())
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !label.starts_with('-')
+            && !label.ends_with('-');
+        ok.then(|| host.clone())
+    })
 }
 
 /// The checks of every built-in rule that has one, by rule id. User rules never appear here.
@@ -282,12 +354,16 @@ pub struct Candidate<'a> {
     pub rule_id: &'a str,
     pub secret: &'a Sensitive,
     pub sha256: &'a str,
+    /// The host written next to the key (`Finding::endpoint`), for providers whose check goes to
+    /// the customer's own host.
+    pub endpoint: Option<&'a str>,
 }
 
 /// Checks secrets against their providers: each distinct secret once, bounded concurrency, a
 /// per-provider rate limit, a disk cache.
 pub struct Validator {
     specs: HashMap<String, Spec>,
+    /// By rule id; for `{endpoint}` checks, the URL still holds `{endpoint}`.
     targets: HashMap<String, Target>,
     client: http::Client,
     opts: Options,
@@ -327,6 +403,30 @@ impl Validator {
         self.specs.contains_key(rule_id)
     }
 
+    /// Whether this candidate can be checked: its rule has a check and, where the check goes to
+    /// the customer's own host, a host the provider owns was found next to the key.
+    fn can_check(&self, c: &Candidate<'_>) -> bool {
+        self.specs.get(c.rule_id).is_some_and(|s| {
+            s.endpoint_hosts.is_empty()
+                || c.endpoint
+                    .and_then(|h| pinned_endpoint(h, &s.endpoint_hosts))
+                    .is_some()
+        })
+    }
+
+    /// Where this candidate's request goes.
+    fn target_of(&self, c: &Candidate<'_>) -> Target {
+        let spec = &self.specs[c.rule_id];
+        let mut t = self.targets[c.rule_id].clone();
+        if let Some(host) = c
+            .endpoint
+            .and_then(|h| pinned_endpoint(h, &spec.endpoint_hosts))
+        {
+            t.url = t.url.replacen("{endpoint}", &host, 1);
+        }
+        t
+    }
+
     /// Checks every distinct secret once; returns a verdict per `secret_sha256`.
     pub fn check_all(&self, candidates: &[Candidate<'_>]) -> HashMap<String, Validation> {
         let now = now_rfc3339();
@@ -335,16 +435,27 @@ impl Validator {
         // other rule can check the same secret.
         let mut todo: Vec<&Candidate<'_>> = Vec::new();
         for c in candidates {
-            if self.checks(c.rule_id) {
+            if self.can_check(c) {
                 if !todo.iter().any(|t| t.sha256 == c.sha256) {
                     out.remove(c.sha256);
                     todo.push(c);
                 }
             } else if !todo.iter().any(|t| t.sha256 == c.sha256) {
+                let detail = match self.specs.get(c.rule_id) {
+                    Some(s) => format!(
+                        "no {} endpoint next to the key: keyhound sends this key only to the endpoint found with it",
+                        s.endpoint_hosts
+                            .iter()
+                            .map(|h| format!("*{h}"))
+                            .collect::<Vec<_>>()
+                            .join(" or ")
+                    ),
+                    None => format!("keyhound has no live check for {}", c.rule_id),
+                };
                 out.entry(c.sha256.to_string())
                     .or_insert_with(|| Validation {
                         status: NOT_CHECKED.into(),
-                        detail: format!("keyhound has no live check for {}", c.rule_id),
+                        detail,
                         identity: None,
                         checked_at: now.clone(),
                     });
@@ -390,10 +501,10 @@ impl Validator {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(c) = todo.get(i) else { break };
                     let spec = &self.specs[c.rule_id];
-                    let target = &self.targets[c.rule_id];
+                    let target = self.target_of(c);
                     let v =
                         self.client
-                            .check(spec, target, c.secret, &limiter, self.opts.max_retries);
+                            .check(spec, &target, c.secret, &limiter, self.opts.max_retries);
                     results.lock().unwrap().push((c.sha256.to_string(), v));
                     let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                     if progress {
