@@ -1,5 +1,8 @@
-//! A provider stand-in for tests: an HTTP/1.1 server on 127.0.0.1 that answers each bearer key
-//! as told (any status, headers, body, or a hang) and records every request it receives.
+//! A provider stand-in for tests: an HTTP/1.1 server on 127.0.0.1 that answers each key as told
+//! (any status, headers, body, or a hang) and records every request it receives. A key is
+//! recognised wherever a provider expects it: a bearer token, a header of its own (`x-api-key`,
+//! `api-key`, ...), an `Authorization` value with another scheme (`Token KEY`) or none.
+#![allow(dead_code)]
 
 use std::{
     collections::HashMap,
@@ -51,6 +54,15 @@ pub struct Seen {
 impl Seen {
     pub fn bearer(&self) -> Option<&str> {
         self.headers.get("authorization")?.strip_prefix("Bearer ")
+    }
+
+    /// Every value that could be the key: each header value, and its part after a scheme word.
+    fn key_candidates(&self) -> impl Iterator<Item = &str> {
+        self.bearer()
+            .into_iter()
+            .chain(self.headers.values().flat_map(|v| {
+                std::iter::once(v.as_str()).chain(v.split_once(' ').map(|(_, rest)| rest))
+            }))
     }
 }
 
@@ -126,8 +138,8 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
     let reply = {
         let mut st = state.lock().unwrap();
         st.requests.push(seen.clone());
-        seen.bearer()
-            .and_then(|k| st.replies.get(k).cloned())
+        seen.key_candidates()
+            .find_map(|k| st.replies.get(k).cloned())
             .unwrap_or_else(|| {
                 Reply::new(
                     401,
