@@ -214,7 +214,7 @@ fn validate_input(args: ValidateArgs) -> Result<u8> {
             rule_id: &k.rule_id,
             secret: &k.secret,
             sha256: &k.sha256,
-            endpoint: None,
+            endpoint: k.endpoint.as_deref(),
         })
         .collect();
     let results = v.check_all(&candidates);
@@ -263,6 +263,9 @@ struct InputKey {
     sha256: String,
     /// Whether a built-in rule matches it; only then may it be sent anywhere.
     recognised: bool,
+    /// The customer host the report found next to the key (Azure OpenAI); validation checks
+    /// it again before using it.
+    endpoint: Option<String>,
 }
 
 /// The keys of a JSON report, of JSON Lines findings, or of lines of text. Each key is matched
@@ -305,6 +308,7 @@ fn keys_of_input(text: &str, diag: &Diagnostics) -> Result<Vec<InputKey>> {
                 secret: f.secret.clone(),
                 sha256: f.secret_sha256.clone(),
                 recognised: true,
+                endpoint: f.endpoint.clone(),
             });
         }
         !found.is_empty()
@@ -321,7 +325,14 @@ fn keys_of_input(text: &str, diag: &Diagnostics) -> Result<Vec<InputKey>> {
                         i + 1
                     );
                 };
-                if !push_found(secret, &mut keys) {
+                let first = keys.len();
+                let found = push_found(secret, &mut keys);
+                if let Some(host) = f.get("endpoint").and_then(|e| e.as_str()) {
+                    for k in &mut keys[first..] {
+                        k.endpoint = Some(host.to_string());
+                    }
+                }
+                if !found {
                     let field = |k: &str| f.get(k).and_then(|s| s.as_str()).unwrap_or("?");
                     keys.push(InputKey {
                         rule_id: field("rule_id").to_string(),
@@ -329,6 +340,7 @@ fn keys_of_input(text: &str, diag: &Diagnostics) -> Result<Vec<InputKey>> {
                         secret: Sensitive::new(secret.to_string()),
                         sha256: sha256_hex(secret.as_bytes()),
                         recognised: false,
+                        endpoint: None,
                     });
                 }
             }

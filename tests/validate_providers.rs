@@ -6,7 +6,7 @@
 mod common;
 mod mock_provider;
 
-use std::{collections::HashMap, time::Duration};
+use std::{collections::HashMap, sync::OnceLock, time::Duration};
 
 use assert_cmd::Command;
 use keyhound::{
@@ -125,7 +125,15 @@ struct TestKey {
 /// For rule `rule_id`, a text from its own examples (the first containing `must_contain`) and
 /// the key in it, built with `seed`. Keys come from templates, never from files.
 fn key_of(rule_id: &str, must_contain: &str, seed: u64) -> TestKey {
-    let set = RuleSet::builtin().unwrap();
+    static DETECTOR: OnceLock<(RuleSet, Detector)> = OnceLock::new();
+    let (set, detector) = DETECTOR.get_or_init(|| {
+        let set = RuleSet::builtin().unwrap();
+        let options = DetectOptions {
+            min_confidence: Confidence::Low,
+        };
+        let detector = Detector::new(&set, options).unwrap();
+        (set, detector)
+    });
     let rule = set.get(rule_id).unwrap();
     let template = rule
         .examples
@@ -133,13 +141,6 @@ fn key_of(rule_id: &str, must_contain: &str, seed: u64) -> TestKey {
         .find(|e| e.contains(must_contain))
         .unwrap_or_else(|| panic!("{rule_id}: no example containing {must_contain:?}"));
     let text = keyhound::rules::template::expand(template, seed);
-    let detector = Detector::new(
-        &set,
-        DetectOptions {
-            min_confidence: Confidence::Low,
-        },
-    )
-    .unwrap();
     let found = detector.scan_blob(&Blob {
         path: "example",
         origin: &Origin::File,
@@ -597,4 +598,36 @@ fn rules_list_shows_which_rules_validate() {
     ] {
         assert!(!validates(id), "{id}");
     }
+}
+
+#[test]
+fn validating_a_report_keeps_the_azure_endpoint_found_by_the_scan() {
+    let mock = MockProvider::start();
+    let text = keyhound::rules::template::expand(
+        "AZURE_OPENAI_ENDPOINT=https://contoso.openai.azure.com/\nAZURE_OPENAI_API_KEY={alnum:52}JQQJ99BDAC{alnum:5}XJ3w3AAABACOG{alnum:4}",
+        11,
+    );
+    let dir = TempDir::new().unwrap();
+    std::fs::write(dir.path().join(".env"), &text).unwrap();
+    let report = dir.path().join("report.json");
+    common::keyhound()
+        .args(["scan", "--show-secrets", "-f", "json", "-o"])
+        .arg(&report)
+        .arg(dir.path().join(".env"))
+        .assert()
+        .code(1);
+    let doc: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let secret = doc["findings"][0]["secret"].as_str().unwrap().to_string();
+    assert_eq!(doc["findings"][0]["endpoint"], "contoso.openai.azure.com");
+    mock.answer(&secret, Reply::new(200, r#"{"data":[]}"#));
+    common::keyhound()
+        .env(keyhound::validate::base_url_var("azure-openai"), mock.base_url())
+        .args(["validate", "--no-validation-cache", "-f", "json"])
+        .arg(&report)
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("\"active\""));
+    let requests = mock.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].path, "/openai/models?api-version=2024-10-21");
 }

@@ -604,6 +604,107 @@ mod tests {
         assert!(spec.classify(418, "{}").is_none());
     }
 
+    fn spec_of(validation: &str) -> Result<Option<Spec>, String> {
+        let mut set = RuleSet::default();
+        set.add_text(
+            "t.toml",
+            &format!(
+                r#"
+[provider]
+id = "x"
+name = "X"
+rotation_url = "https://x.example"
+remediation = "r"
+[[rules]]
+id = "x-key"
+name = "X key"
+confidence = "high"
+keywords = ["xkey"]
+regex = 'xkey_[a-z]{{8}}'
+[rules.validation]
+method = "GET"
+{validation}
+responses = []
+"#
+            ),
+        )
+        .unwrap();
+        Spec::of(&set.rules[0], &set)
+    }
+
+    #[test]
+    fn fixed_headers_cannot_replace_the_key_or_the_host() {
+        let ok = r#"url = "https://x.example/v1"
+auth = "header"
+auth_name = "x-api-key"
+headers = { "x-version" = "1" }"#;
+        assert!(spec_of(ok).is_ok());
+        for bad in ["Authorization", "Host", "x-api-key", "User-Agent"] {
+            let t = format!(
+                "url = \"https://x.example/v1\"\nauth = \"header\"\nauth_name = \"x-api-key\"\nheaders = {{ \"{bad}\" = \"v\" }}"
+            );
+            assert!(spec_of(&t).is_err(), "{bad}");
+        }
+        let prefix_with_bearer = "url = \"https://x.example/v1\"\nauth = \"bearer\"\nauth_prefix = \"Token \"";
+        assert!(spec_of(prefix_with_bearer).is_err());
+    }
+
+    #[test]
+    fn an_endpoint_url_needs_host_suffixes_and_the_whole_host() {
+        let ok = r#"url = "https://{endpoint}/v1/models"
+auth = "bearer"
+endpoint_hosts = [".x.example.com"]"#;
+        assert!(spec_of(ok).is_ok());
+        for bad in [
+            r#"url = "https://{endpoint}/v1/models"
+auth = "bearer""#,
+            r#"url = "https://x.example/v1/models"
+auth = "bearer"
+endpoint_hosts = [".x.example.com"]"#,
+            r#"url = "https://api.{endpoint}/v1"
+auth = "bearer"
+endpoint_hosts = [".x.example.com"]"#,
+            r#"url = "https://{endpoint}/v1"
+auth = "bearer"
+endpoint_hosts = ["x.example.com"]"#,
+            r#"url = "https://{endpoint}/v1"
+auth = "bearer"
+endpoint_hosts = [".com"]"#,
+        ] {
+            assert!(spec_of(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_azure_key_goes_to_the_pinned_endpoint_or_nowhere() {
+        let v = Validator::new(Options {
+            concurrency: 1,
+            timeout: Duration::from_secs(1),
+            use_cache: false,
+            max_retries: 0,
+            progress: false,
+        })
+        .unwrap();
+        let secret = Sensitive::new("0123456789abcdef0123456789abcdef".into());
+        let candidate = |endpoint| Candidate {
+            rule_id: "azure-openai-key-with-endpoint",
+            secret: &secret,
+            sha256: "x",
+            endpoint,
+        };
+        let c = candidate(Some("Contoso.openai.azure.com"));
+        assert!(v.can_check(&c));
+        if std::env::var_os(base_url_var("azure-openai")).is_none() {
+            assert_eq!(
+                v.target_of(&c).url,
+                "https://contoso.openai.azure.com/openai/models?api-version=2024-10-21"
+            );
+        }
+        for bad in [None, Some("contoso.openai.azure.com.evil.example"), Some("evil.example")] {
+            assert!(!v.can_check(&candidate(bad)), "{bad:?}");
+        }
+    }
+
     #[test]
     fn a_user_validation_table_must_be_https() {
         let mut set = RuleSet::default();
