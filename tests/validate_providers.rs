@@ -52,6 +52,7 @@ const OFFICIAL_HOSTS: &[(&str, &str)] = &[
     ("firecrawl", "api.firecrawl.dev"),
     ("vercel-ai-gateway", "ai-gateway.vercel.sh"),
     ("nvidia", "api.nvcf.nvidia.com"),
+    ("fireworks", "api.fireworks.ai"),
 ];
 
 /// Azure OpenAI has no single host: keys go to the customer's resource, which must be one of these.
@@ -621,7 +622,10 @@ fn validating_a_report_keeps_the_azure_endpoint_found_by_the_scan() {
     assert_eq!(doc["findings"][0]["endpoint"], "contoso.openai.azure.com");
     mock.answer(&secret, Reply::new(200, r#"{"data":[]}"#));
     common::keyhound()
-        .env(keyhound::validate::base_url_var("azure-openai"), mock.base_url())
+        .env(
+            keyhound::validate::base_url_var("azure-openai"),
+            mock.base_url(),
+        )
         .args(["validate", "--no-validation-cache", "-f", "json"])
         .arg(&report)
         .assert()

@@ -202,7 +202,7 @@ impl Spec {
             }
         }
         let templated = spec.url.contains("{endpoint}");
-        if templated != !spec.endpoint_hosts.is_empty() {
+        if templated == spec.endpoint_hosts.is_empty() {
             return Err(
                 "a url with {endpoint} needs endpoint_hosts, and endpoint_hosts needs it".into(),
             );
@@ -645,7 +645,8 @@ headers = { "x-version" = "1" }"#;
             );
             assert!(spec_of(&t).is_err(), "{bad}");
         }
-        let prefix_with_bearer = "url = \"https://x.example/v1\"\nauth = \"bearer\"\nauth_prefix = \"Token \"";
+        let prefix_with_bearer =
+            "url = \"https://x.example/v1\"\nauth = \"bearer\"\nauth_prefix = \"Token \"";
         assert!(spec_of(prefix_with_bearer).is_err());
     }
 
@@ -700,7 +701,11 @@ endpoint_hosts = [".com"]"#,
                 "https://contoso.openai.azure.com/openai/models?api-version=2024-10-21"
             );
         }
-        for bad in [None, Some("contoso.openai.azure.com.evil.example"), Some("evil.example")] {
+        for bad in [
+            None,
+            Some("contoso.openai.azure.com.evil.example"),
+            Some("evil.example"),
+        ] {
             assert!(!v.can_check(&candidate(bad)), "{bad:?}");
         }
     }
