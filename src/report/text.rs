@@ -352,6 +352,7 @@ mod tests {
             exposure: None,
             decoded: Some("base64".into()),
             validation,
+            endpoint: None,
             secret: Sensitive::new("abcdefghijklmnopqrstuvwxyz".into()),
             snippet_unredacted: Sensitive::new("x = abcdefghijklmnopqrstuvwxyz".into()),
         }
