@@ -55,6 +55,13 @@ const OFFICIAL_HOSTS: &[(&str, &str)] = &[
     ("fireworks", "api.fireworks.ai"),
 ];
 
+/// Provider → the hosts of its other platforms (regions with keys of their own), asked only when
+/// the official host rejects a key.
+const OTHER_PLATFORM_HOSTS: &[(&str, &str)] = &[
+    ("moonshot", "api.moonshot.cn"),
+    ("dashscope", "dashscope-intl.aliyuncs.com"),
+];
+
 /// Azure OpenAI has no single host: keys go to the customer's resource, which must be one of these.
 const AZURE_HOST_SUFFIXES: &[&str] = &[".openai.azure.com", ".cognitiveservices.azure.com"];
 
@@ -87,6 +94,19 @@ fn every_validation_url_is_https_on_the_providers_official_host() {
             .1;
         assert_eq!(host, expected, "{id}: {}", spec.url);
         assert!(spec.endpoint_hosts.is_empty(), "{id}");
+        for url in &spec.also_urls {
+            let host = url
+                .strip_prefix("https://")
+                .unwrap_or_else(|| panic!("{id}: {url} is not https"))
+                .split(['/', '?'])
+                .next()
+                .unwrap();
+            assert!(
+                OTHER_PLATFORM_HOSTS.contains(&(spec.provider.as_str(), host)),
+                "{id}: {url} is not a known platform of {}",
+                spec.provider
+            );
+        }
     }
     for (p, _) in OFFICIAL_HOSTS {
         assert!(providers.contains(p), "{p} lost its validation table");
@@ -316,12 +336,24 @@ fn every_provider_check_tells_a_working_key_from_a_rejected_one() {
                 .iter()
                 .filter(|r| r.headers.values().any(|v| v.ends_with(&key.secret)))
                 .collect();
-            assert_eq!(seen.len(), 1, "{id}: one request per key");
-            assert_eq!(seen[0].path, path_of(spec), "{id}");
-            assert_auth_placement(id, spec, seen[0], &key.secret);
+            // A rejected key is asked on each of the provider's platforms, a working one once.
+            let expected = if key.secret == bad.secret {
+                1 + spec.also_urls.len()
+            } else {
+                1
+            };
+            assert_eq!(seen.len(), expected, "{id}: requests for one key");
+            for s in &seen {
+                assert_eq!(s.path, path_of(spec), "{id}");
+                assert_auth_placement(id, spec, s, &key.secret);
+            }
         }
     }
-    assert_eq!(requests.len(), keys.len() * 2, "no other request left");
+    let expected: usize = keys
+        .iter()
+        .map(|(_, spec, _, _)| 2 + spec.also_urls.len())
+        .sum();
+    assert_eq!(requests.len(), expected, "no other request left");
 }
 
 /// Runs one scan over `cases` (rule, example filter, the provider's answer) and returns each

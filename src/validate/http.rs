@@ -49,6 +49,31 @@ impl Client {
         })
     }
 
+    /// Checks one key at each target in turn (a provider's platforms), moving on only while the
+    /// answer is `inactive`: a key one platform does not know may belong to the next.
+    pub fn check_each(
+        &self,
+        spec: &Spec,
+        targets: &[Target],
+        secret: &Sensitive,
+        limiter: &RateLimiter,
+        max_retries: u32,
+    ) -> Validation {
+        let mut last = None;
+        for target in targets {
+            let v = self.check(spec, target, secret, limiter, max_retries);
+            if v.status != Verdict::Inactive.status() {
+                return v;
+            }
+            last = Some(v);
+        }
+        let mut v = last.expect("a check has at least one target");
+        if targets.len() > 1 {
+            v.detail = format!("{} (on each of its {} platforms)", v.detail, targets.len());
+        }
+        v
+    }
+
     /// Checks one key: the request, retries after rate limiting, and the verdict.
     pub fn check(
         &self,

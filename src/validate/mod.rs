@@ -22,6 +22,9 @@
 //! identity_headers = ["example-organization"]   # response headers that name the owner
 //! identity_json = ["/owner/name"]     # JSON pointers into the body that name the owner
 //! max_per_second = 5                  # requests per second to this provider (default 5)
+//! # also_urls = ["https://api.example.cn/v1/models"]   # the same check on the provider's other
+//!                                     # platforms (regions whose keys the first does not know):
+//!                                     # asked in order, only while each before says `inactive`
 //!
 //! # How responses map to a verdict: the first entry whose status matches (and whose
 //! # body_contains, if given, occurs in the body) wins. A status no entry matches is `unknown`.
@@ -143,6 +146,8 @@ pub struct Spec {
     #[serde(default)]
     pub endpoint_hosts: Vec<String>,
     #[serde(default)]
+    pub also_urls: Vec<String>,
+    #[serde(default)]
     pub json: bool,
     #[serde(default)]
     pub identity_headers: Vec<String>,
@@ -200,6 +205,13 @@ impl Spec {
             if value.contains(['\r', '\n']) {
                 return Err(format!("header {name}: a value is one line"));
             }
+        }
+        if spec
+            .also_urls
+            .iter()
+            .any(|u| !u.starts_with("https://") || u.contains("{endpoint}"))
+        {
+            return Err("also_urls are https URLs on fixed hosts".into());
         }
         let templated = spec.url.contains("{endpoint}");
         if templated == spec.endpoint_hosts.is_empty() {
@@ -363,8 +375,9 @@ pub struct Candidate<'a> {
 /// per-provider rate limit, a disk cache.
 pub struct Validator {
     specs: HashMap<String, Spec>,
-    /// By rule id; for `{endpoint}` checks, the URL still holds `{endpoint}`.
-    targets: HashMap<String, Target>,
+    /// By rule id: the URL, then `also_urls`; for `{endpoint}` checks, the URL still holds
+    /// `{endpoint}`.
+    targets: HashMap<String, Vec<Target>>,
     client: http::Client,
     opts: Options,
     cache: Option<Cache>,
@@ -379,7 +392,10 @@ impl Validator {
         for (id, spec) in &specs {
             let var = base_url_var(&spec.provider);
             let value = std::env::var(&var).ok();
-            let t = target(&spec.url, value.as_deref())
+            let t = std::iter::once(&spec.url)
+                .chain(&spec.also_urls)
+                .map(|url| target(url, value.as_deref()))
+                .collect::<Result<Vec<_>, _>>()
                 .map_err(|message| SetupError::BaseUrl { var, message })?;
             targets.insert(id.clone(), t);
         }
@@ -414,17 +430,19 @@ impl Validator {
         })
     }
 
-    /// Where this candidate's request goes.
-    fn target_of(&self, c: &Candidate<'_>) -> Target {
+    /// Where this candidate's requests go, in order.
+    fn targets_of(&self, c: &Candidate<'_>) -> Vec<Target> {
         let spec = &self.specs[c.rule_id];
-        let mut t = self.targets[c.rule_id].clone();
+        let mut targets = self.targets[c.rule_id].clone();
         if let Some(host) = c
             .endpoint
             .and_then(|h| pinned_endpoint(h, &spec.endpoint_hosts))
         {
-            t.url = t.url.replacen("{endpoint}", &host, 1);
+            for t in &mut targets {
+                t.url = t.url.replacen("{endpoint}", &host, 1);
+            }
         }
-        t
+        targets
     }
 
     /// Checks every distinct secret once; returns a verdict per `secret_sha256`.
@@ -501,10 +519,14 @@ impl Validator {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(c) = todo.get(i) else { break };
                     let spec = &self.specs[c.rule_id];
-                    let target = self.target_of(c);
-                    let v =
-                        self.client
-                            .check(spec, &target, c.secret, &limiter, self.opts.max_retries);
+                    let targets = self.targets_of(c);
+                    let v = self.client.check_each(
+                        spec,
+                        &targets,
+                        c.secret,
+                        &limiter,
+                        self.opts.max_retries,
+                    );
                     results.lock().unwrap().push((c.sha256.to_string(), v));
                     let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                     if progress {
@@ -697,7 +719,7 @@ endpoint_hosts = [".com"]"#,
         assert!(v.can_check(&c));
         if std::env::var_os(base_url_var("azure-openai")).is_none() {
             assert_eq!(
-                v.target_of(&c).url,
+                v.targets_of(&c)[0].url,
                 "https://contoso.openai.azure.com/openai/models?api-version=2024-10-21"
             );
         }
