@@ -44,7 +44,7 @@ const OFFICIAL_HOSTS: &[(&str, &str)] = &[
     ("moonshot", "api.moonshot.ai"),
     ("dashscope", "dashscope.aliyuncs.com"),
     ("sambanova", "api.sambanova.ai"),
-    ("nebius", "api.studio.nebius.com"),
+    ("nebius", "api.tokenfactory.nebius.com"),
     ("novita", "api.novita.ai"),
     ("hyperbolic", "api.hyperbolic.xyz"),
     ("baseten", "api.baseten.co"),
