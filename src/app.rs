@@ -2,6 +2,7 @@
 //! decides the exit code. The pipeline's stages meet here and nowhere else.
 
 use std::{
+    collections::HashSet,
     io::{IsTerminal, Write},
     path::PathBuf,
     sync::Mutex,
@@ -17,10 +18,14 @@ use crate::{
     },
     detect::{DetectOptions, Detector},
     diag::Diagnostics,
-    finding::{redact, sha256_hex, Finding, FindingKind, ScanStats, Sensitive, Validation},
+    finding::{redact, sha256_hex, Finding, FindingKind, Origin, ScanStats, Sensitive, Validation},
     report::{self, validation::Checked, Report},
     rules::{self, RuleSet},
-    source, validate,
+    source::{
+        self,
+        git::{self, GitRepo},
+    },
+    validate,
 };
 
 /// Exit code for usage and runtime errors, and for scans that could not read some input.
@@ -78,12 +83,15 @@ fn scan(args: ScanArgs) -> Result<u8> {
     )?;
     let diag = Diagnostics::new(args.quiet);
     let stats = ScanStats::default();
-    let findings: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
-    let sink = |blob: &crate::detect::Blob<'_>| {
+    let collect = |into: &Mutex<Vec<Finding>>, blob: &crate::detect::Blob<'_>| {
         let found = detector.scan_blob(blob);
         if !found.is_empty() {
-            findings.lock().unwrap().extend(found);
+            into.lock().unwrap().extend(found);
         }
+    };
+    let findings: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
+    let sink = |blob: &crate::detect::Blob<'_>| {
+        collect(&findings, blob);
     };
 
     let paths = if args.paths.is_empty() {
@@ -102,14 +110,100 @@ fn scan(args: ScanArgs) -> Result<u8> {
             .with_context(|| format!("cannot scan {}", root.display()))?;
         walk_roots.push(root);
     }
-    if !walk_roots.is_empty() {
+
+    // Git repositories among the roots get their history scanned too (unless --no-history).
+    let repos: Vec<(PathBuf, GitRepo)> = if args.no_history {
+        Vec::new()
+    } else {
+        walk_roots
+            .iter()
+            .filter_map(|r| GitRepo::open(r).map(|g| (r.clone(), g)))
+            .collect()
+    };
+    let history_only = args.history_only || args.range.is_some();
+    if history_only {
+        for root in &walk_roots {
+            if !repos.iter().any(|(r, _)| r == root) {
+                if args.range.is_some() {
+                    anyhow::bail!("--range: {} is not a git repository", root.display());
+                }
+                diag.warn(format_args!(
+                    "{}: not a git repository, nothing to scan with --history-only",
+                    root.display()
+                ));
+            }
+        }
+    }
+    // With one work tree, a committed file with findings is reported once, as the file, with its
+    // history's provenance; its blob is not scanned again.
+    let merge_tree = walk_roots.len() == 1 && repos.len() == 1 && !repos[0].1.is_bare();
+    let tree_blobs: Mutex<HashSet<git2::Oid>> = Mutex::new(HashSet::new());
+    let file_roots: Vec<PathBuf> = if history_only {
+        Vec::new()
+    } else {
+        // A bare repository's files are git's own, not the project's.
+        walk_roots
+            .iter()
+            .filter(|root| !repos.iter().any(|(r, g)| r == *root && g.is_bare()))
+            .cloned()
+            .collect()
+    };
+    if !file_roots.is_empty() {
         let opts = source::fs::WalkOptions {
             no_ignore: args.no_ignore,
             follow_links: args.follow,
             max_file_size: args.max_file_size,
             threads: args.threads,
         };
-        source::fs::walk(&walk_roots, &opts, &stats, &diag, &sink);
+        let file_sink = |blob: &crate::detect::Blob<'_>| {
+            let mut found = detector.scan_blob(blob);
+            if found.is_empty() {
+                return;
+            }
+            // Hashing only files with findings: hashing every file would cost more than
+            // scanning its blob again in history (see BENCHMARKS.md).
+            if let Some(id) = merge_tree.then(|| git::blob_id(blob.data)).flatten() {
+                tree_blobs.lock().unwrap().insert(id);
+                for f in &mut found {
+                    f.source = Origin::GitBlob {
+                        blob: id.to_string(),
+                        provenance: None,
+                    };
+                }
+            }
+            findings.lock().unwrap().extend(found);
+        };
+        source::fs::walk(&file_roots, &opts, &stats, &diag, &file_sink);
+    }
+    let mut version_control = None;
+    let tree_blobs = tree_blobs.into_inner().unwrap();
+    for (root, repo) in &repos {
+        let opts = git::HistoryOptions {
+            range: args.range.clone(),
+            max_blob_size: args.max_file_size,
+            threads: args.threads,
+            progress: !args.quiet,
+        };
+        let found: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
+        repo.scan(&opts, &tree_blobs, &stats, &diag, &|blob| {
+            collect(&found, blob);
+        });
+        let mut found = found.into_inner().unwrap();
+        if merge_tree {
+            found.append(&mut findings.lock().unwrap());
+        }
+        repo.add_provenance(&mut found, &stats, &diag);
+        if walk_roots.len() > 1 {
+            let prefix = source::fs::display_path(root, None);
+            for f in &mut found {
+                if !matches!(f.source, Origin::File) {
+                    f.path = format!("{}/{}", prefix.trim_end_matches('/'), f.path);
+                }
+            }
+        } else {
+            version_control = repo.version_control();
+        }
+        findings.lock().unwrap().append(&mut found);
     }
 
     let mut findings = findings.into_inner().unwrap();
@@ -142,6 +236,13 @@ fn scan(args: ScanArgs) -> Result<u8> {
         rules: detector.rules(),
         show_secrets: args.show_secrets,
         root: root.as_deref(),
+        version_control: version_control.map(|(repository_uri, revision_id, branch)| {
+            report::VersionControl {
+                repository_uri,
+                revision_id,
+                branch,
+            }
+        }),
     };
     write_report(&args, &report)?;
 

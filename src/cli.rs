@@ -11,7 +11,7 @@ use crate::rules::Confidence;
     name = "keyhound",
     version,
     about = "Finds AI-provider API keys where they must not be: client-side code and git history.",
-    after_help = "Examples:\n  keyhound scan                      scan the current directory\n  keyhound scan web/ server/ .env    scan files and directories\n  cat bundle.js | keyhound scan -    scan standard input\n  keyhound scan --format sarif -o keyhound.sarif\n  keyhound rules list\n  keyhound scan --validate --fail-on active    CI: fail only for keys that still work\n\nExit codes: 0 nothing found, 1 findings (see --exit-code), 2 error or unreadable input."
+    after_help = "Examples:\n  keyhound scan                      scan the current directory (and its git history)\n  keyhound scan web/ server/ .env    scan files and directories\n  keyhound scan --range origin/main..HEAD   only what a pull request's commits added\n  cat bundle.js | keyhound scan -    scan standard input\n  keyhound scan --format sarif -o keyhound.sarif\n  keyhound rules list\n  keyhound scan --validate --fail-on active    CI: fail only for keys that still work\n\nExit codes: 0 nothing found, 1 findings (see --exit-code), 2 error or unreadable input."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -105,6 +105,20 @@ pub struct ScanArgs {
     /// When to colour text output (NO_COLOR in the environment turns auto off).
     #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
     pub color: ColorChoice,
+
+    /// Skip git history: scan files only (a repository's history is scanned by default).
+    #[arg(long, conflicts_with_all = ["history_only", "range"])]
+    pub no_history: bool,
+
+    /// Scan git history only, not the files of the work tree.
+    /// Example: keyhound scan --history-only path/to/repo
+    #[arg(long)]
+    pub history_only: bool,
+
+    /// Scan only what the commits of a range introduced (blobs and messages), not the work tree.
+    /// Example: --range origin/main..HEAD (CI on a pull request)
+    #[arg(long, value_name = "A..B")]
+    pub range: Option<String>,
 
     /// Print no warnings and no progress on standard error.
     #[arg(long, short = 'q')]

@@ -60,7 +60,11 @@ pub enum Origin {
 /// Which commit brought a git object in, and what became of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Provenance {
+    /// The commit (or annotated tag) that introduced the object.
     pub commit: String,
+    /// The blob's path in that commit (empty for messages).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub path: String,
     pub author: String,
     pub email: String,
     /// RFC 3339.
@@ -70,6 +74,22 @@ pub struct Provenance {
     pub reachable: bool,
     /// Whether the secret is still in a file at HEAD.
     pub in_head: bool,
+}
+
+impl Provenance {
+    /// Only the commit id known: the rest is filled in when a finding needs it.
+    pub fn unknown(commit: String) -> Self {
+        Provenance {
+            commit,
+            path: String::new(),
+            author: String::new(),
+            email: String::new(),
+            date: String::new(),
+            summary: String::new(),
+            reachable: false,
+            in_head: false,
+        }
+    }
 }
 
 /// What a finding is about.
@@ -206,6 +226,8 @@ pub struct ScanStats {
     pub skipped_binary: AtomicU64,
     pub skipped_too_large: AtomicU64,
     pub skipped_symlinks: AtomicU64,
+    /// Commits walked to find where findings in history came from (0 for a clean history).
+    pub provenance_commits: AtomicU64,
 }
 
 impl ScanStats {
@@ -222,6 +244,7 @@ impl ScanStats {
             skipped_binary: g(&self.skipped_binary),
             skipped_too_large: g(&self.skipped_too_large),
             skipped_symlinks: g(&self.skipped_symlinks),
+            provenance_commits: g(&self.provenance_commits),
             ..StatsSnapshot::default()
         }
     }
@@ -237,6 +260,8 @@ pub struct StatsSnapshot {
     pub skipped_binary: u64,
     pub skipped_too_large: u64,
     pub skipped_symlinks: u64,
+    /// Commits walked to find where findings in history came from (0 for a clean history).
+    pub provenance_commits: u64,
     /// Inputs that could not be read (each had a warning).
     pub errors: u64,
     pub findings: u64,

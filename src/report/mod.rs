@@ -25,6 +25,19 @@ pub struct Report<'a> {
     pub show_secrets: bool,
     /// The scanned root, absolute, when there is one (SARIF's `%SRCROOT%`).
     pub root: Option<&'a Path>,
+    /// The scanned repository and its HEAD, when the scan covered one (SARIF's
+    /// `versionControlProvenance`).
+    pub version_control: Option<VersionControl>,
+}
+
+/// Where the scanned code lives in version control.
+#[derive(Debug, Clone)]
+pub struct VersionControl {
+    /// The `origin` remote without credentials, or a `file://` URI of the repository.
+    pub repository_uri: String,
+    /// The commit at HEAD.
+    pub revision_id: String,
+    pub branch: Option<String>,
 }
 
 impl Report<'_> {

@@ -85,6 +85,19 @@ fn document(report: &Report<'_>, base: Option<&Path>) -> Value {
     if let Some(base) = &locator.base_uri {
         run["originalUriBaseIds"] = json!({"SRCROOT": {"uri": base}});
     }
+    if let Some(vc) = &report.version_control {
+        let mut details = json!({
+            "repositoryUri": vc.repository_uri,
+            "revisionId": vc.revision_id,
+        });
+        if let Some(branch) = &vc.branch {
+            details["branch"] = json!(branch);
+        }
+        if locator.base_uri.is_some() {
+            details["mappedTo"] = json!({"uriBaseId": "SRCROOT"});
+        }
+        run["versionControlProvenance"] = json!([details]);
+    }
     json!({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]})
 }
 

@@ -120,6 +120,7 @@ fn write_to(report: &Report<'_>, w: &mut dyn WriteColor) -> std::io::Result<()> 
             w.set_color(ColorSpec::new().set_dimmed(true))?;
             writeln!(w, "      {snippet}")?;
             w.reset()?;
+            removed_but_in_history(p, w)?;
         }
         if let Some(rule) = report.rule(&f.rule_id) {
             w.set_color(ColorSpec::new().set_bold(true))?;
@@ -212,6 +213,27 @@ fn summary(report: &Report<'_>, secrets: usize, w: &mut dyn WriteColor) -> std::
         )?;
     }
     writeln!(w, ".")
+}
+
+/// A key deleted from the code is not gone: say so where it applies.
+fn removed_but_in_history(f: &Finding, w: &mut dyn WriteColor) -> std::io::Result<()> {
+    if let Origin::GitBlob {
+        provenance: Some(p),
+        ..
+    } = &f.source
+    {
+        if !p.in_head {
+            w.set_color(ColorSpec::new().set_fg(Some(Color::Yellow)))?;
+            write!(
+                w,
+                "      added in {}, removed from HEAD but still in history: rotate it, rewriting history is not enough",
+                short(&p.commit)
+            )?;
+            w.reset()?;
+            writeln!(w)?;
+        }
+    }
+    Ok(())
 }
 
 /// What the reader should know about one place beyond its path: where in git history it is,
@@ -366,6 +388,7 @@ mod tests {
             rules: &[],
             show_secrets: false,
             root: None,
+            version_control: None,
         };
         let mut out = Vec::new();
         write(&report, &mut out, false).unwrap();
@@ -376,6 +399,7 @@ mod tests {
     fn places_in_git_history_name_their_commit() {
         let provenance = Provenance {
             commit: "0123456789abcdef0123456789abcdef01234567".into(),
+            path: "a.js".into(),
             author: "Ada".into(),
             email: "ada@example.com".into(),
             date: "2024-05-06T07:08:09Z".into(),

@@ -2,6 +2,7 @@
 //! closure; it never looks at the contents beyond what is needed to skip binary data.
 
 pub mod fs;
+pub mod git;
 
 use crate::finding::{Origin, ScanStats};
 use crate::{detect::Blob, diag::Diagnostics};
