@@ -113,7 +113,7 @@ impl GitRepo {
         };
         let objects = match &opts.range {
             Some(range) => self.range_objects(&repo, range, diag),
-            None => all_objects(&repo, diag),
+            None => in_pack_order(&repo, all_objects(&repo, diag)),
         };
         let objects: Vec<Oid> = objects.into_iter().filter(|o| !skip.contains(o)).collect();
         drop(repo);
@@ -285,9 +285,15 @@ impl GitRepo {
         }
         if !targets.is_empty() {
             // Left: blobs that only unreachable commits hold (or none at all).
+            let odb = repo.odb();
+            let is_commit = |o: &Oid| {
+                odb.as_ref()
+                    .is_ok_and(|odb| matches!(odb.read_header(*o), Ok((_, ObjectType::Commit))))
+            };
+            let reached: HashSet<Oid> = reachable.iter().copied().collect();
             let mut orphans: Vec<(i64, Oid)> = all_objects(&repo, diag)
                 .into_iter()
-                .filter(|o| !reachable.contains(o))
+                .filter(|o| !reached.contains(o) && is_commit(o))
                 .filter_map(|o| repo.find_commit(o).ok().map(|c| (c.time().seconds(), o)))
                 .collect();
             orphans.sort();
@@ -418,6 +424,64 @@ fn all_objects(repo: &Repository, diag: &Diagnostics) -> Vec<Oid> {
     ids.sort_unstable();
     ids.dedup();
     ids
+}
+
+/// `ids` reordered as their packs store them (loose objects last, in id order), as
+/// `git cat-file --unordered` does: a pack puts a delta's base before the delta, so reading in
+/// this order finds each base still in libgit2's delta-base cache instead of inflating whole delta
+/// chains again for every object. An index that cannot be read just leaves its objects in id order.
+fn in_pack_order(repo: &Repository, ids: Vec<Oid>) -> Vec<Oid> {
+    let Ok(dir) = std::fs::read_dir(repo.commondir().join("objects/pack")) else {
+        return ids;
+    };
+    let mut placed: HashMap<Oid, (usize, u64)> = HashMap::with_capacity(ids.len());
+    let mut packs: Vec<PathBuf> = dir
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "idx"))
+        .collect();
+    packs.sort();
+    for (n, idx) in packs.iter().enumerate() {
+        if let Ok(entries) = std::fs::read(idx).map(|b| pack_index_offsets(&b)) {
+            for (oid, offset) in entries.into_iter().flatten() {
+                placed.entry(oid).or_insert((n, offset));
+            }
+        }
+    }
+    let mut keyed: Vec<((usize, u64), Oid)> = ids
+        .into_iter()
+        .map(|o| (placed.get(&o).copied().unwrap_or((usize::MAX, 0)), o))
+        .collect();
+    keyed.sort_unstable();
+    keyed.into_iter().map(|(_, o)| o).collect()
+}
+
+/// (object id, offset) of every entry of a version-2 pack index (`Documentation/gitformat-pack`);
+/// `None` for anything else.
+fn pack_index_offsets(b: &[u8]) -> Option<Vec<(Oid, u64)>> {
+    let u32_at = |at: usize| -> Option<u32> {
+        Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+    };
+    if b.get(..8)? != b"\xfftOc\x00\x00\x00\x02" {
+        return None;
+    }
+    let count = u32_at(8 + 255 * 4)? as usize;
+    let ids = 8 + 256 * 4;
+    let offsets = ids + count * 20 + count * 4;
+    let large = offsets + count * 4;
+    let mut out = Vec::with_capacity(count);
+    for i in 0..count {
+        let oid = Oid::from_bytes(b.get(ids + i * 20..ids + i * 20 + 20)?).ok()?;
+        let small = u32_at(offsets + i * 4)?;
+        let offset = if small & 0x8000_0000 == 0 {
+            u64::from(small)
+        } else {
+            let at = large + (small & 0x7fff_ffff) as usize * 8;
+            u64::from_be_bytes(b.get(at..at + 8)?.try_into().ok()?)
+        };
+        out.push((oid, offset));
+    }
+    Some(out)
 }
 
 /// Reads one object and hands its scannable text to `sink`; returns the bytes read.
@@ -730,6 +794,53 @@ mod tests {
             rfc3339(git2::Time::new(951_782_400, -330)),
             "2000-02-28T18:30:00-05:30"
         );
+    }
+
+    #[test]
+    fn pack_order_is_a_permutation_that_matches_the_pack_offsets() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let git = |args: &[&str]| {
+            let ok = std::process::Command::new("git")
+                .current_dir(dir.path())
+                .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(ok.status.success(), "{ok:?}");
+            String::from_utf8(ok.stdout).unwrap()
+        };
+        git(&["init", "-q"]);
+        for i in 0..5 {
+            std::fs::write(dir.path().join("f.txt"), "line\n".repeat(200 + i)).unwrap();
+            git(&["add", "-A"]);
+            git(&["commit", "-q", "-m", &format!("c{i}")]);
+        }
+        git(&["gc", "-q"]);
+        let repo = Repository::open(dir.path()).unwrap();
+        let diag = Diagnostics::new(true);
+        let ids = all_objects(&repo, &diag);
+        let ordered = in_pack_order(&repo, ids.clone());
+        let mut sorted = ordered.clone();
+        sorted.sort();
+        assert_eq!(sorted, ids);
+        // `git verify-pack -v` lists objects with their offsets.
+        let mut by_offset: Vec<(u64, String)> = Vec::new();
+        let pack_dir = dir.path().join(".git/objects/pack");
+        for e in std::fs::read_dir(&pack_dir).unwrap().flatten() {
+            if e.path().extension().is_some_and(|x| x == "idx") {
+                let out = git(&["verify-pack", "-v", e.path().to_str().unwrap()]);
+                for line in out.lines() {
+                    let f: Vec<&str> = line.split_whitespace().collect();
+                    if f.len() >= 5 && f[0].len() == 40 {
+                        by_offset.push((f[4].parse().unwrap(), f[0].to_string()));
+                    }
+                }
+            }
+        }
+        by_offset.sort();
+        let expected: Vec<String> = by_offset.into_iter().map(|(_, id)| id).collect();
+        let got: Vec<String> = ordered.iter().map(Oid::to_string).collect();
+        assert_eq!(got, expected);
     }
 
     #[test]
