@@ -10,7 +10,7 @@
 #   - kingfisher scan REPO --no-validate         (PyPI kingfisher-bin)
 #   - keyhound scan PLANTED                      (same history + a key added and removed at the
 #                                                 tip: provenance must walk every commit)
-# and measures peak RSS with /usr/bin/time -v. Results go to bench/results/history-*.md.
+# and measures peak RSS with /usr/bin/time -v. Results go to $BENCH_DIR/results/history-*.md.
 #
 # Settings (environment): BENCH_DIR (default /tmp/keyhound-bench), BENCH_PACKAGE (@types/node),
 # BENCH_VERSIONS (how many releases, newest last; 0 = all), BENCH_RUNS (hyperfine runs, 3).
@@ -26,7 +26,7 @@ SLUG="$(echo "$PACKAGE" | tr -c 'A-Za-z0-9\n' '-')"
 TGZ="$BENCH_DIR/tgz-$SLUG"
 REPO="$BENCH_DIR/history-$SLUG-$VERSIONS"
 PLANTED="$REPO-planted"
-OUT="$HERE/results"
+OUT="$BENCH_DIR/results"
 mkdir -p "$BENCH_DIR" "$TGZ" "$OUT"
 
 need() { command -v "$1" >/dev/null || { echo "history.sh: needs $1 ($2)" >&2; exit 2; }; }
