@@ -433,3 +433,19 @@ fn sarif_carries_the_commit_and_the_repository_revision() {
     );
     assert_eq!(result["properties"]["source"]["commit"], added.as_str());
 }
+
+#[cfg(unix)]
+#[test]
+fn non_utf8_path_in_history_is_reported() {
+    use std::os::unix::ffi::OsStrExt;
+    let r = Repo::new();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.js");
+    std::fs::write(r.path.join(name), format!("k = '{}'\n", key(23))).unwrap();
+    let added = r.commit("add");
+    std::fs::remove_file(r.path.join(name)).unwrap();
+    r.commit("remove");
+    let (_, findings, _, _) = scan(&r.path, &["--history-only"]);
+    let f = the_one(&findings);
+    assert_eq!(f["source"]["commit"], added.as_str());
+    assert!(f["path"].as_str().unwrap().starts_with("caf"));
+}

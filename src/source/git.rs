@@ -381,14 +381,21 @@ pub fn blob_path(oid: Oid) -> String {
     format!("{BLOB_PATH_PREFIX}{oid}>")
 }
 
+/// A remote URL as an RFC 3986 URI without credentials: `https://user:token@host/x` becomes
+/// `https://host/x`, and git's scp-like `git@host:team/app.git` becomes `ssh://host/team/app.git`.
 fn strip_credentials(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let (authority, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-            format!("{scheme}://{host}{tail}")
+    if let Some((scheme, rest)) = url.split_once("://") {
+        let (authority, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        return format!("{scheme}://{host}{tail}");
+    }
+    match url.split_once(':') {
+        Some((host, path)) if !host.contains('/') && !host.is_empty() => {
+            let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+            format!("ssh://{host}/{}", path.trim_start_matches('/'))
         }
-        None => url.to_string(),
+        _ if url.starts_with('/') => format!("file://{url}"),
+        _ => url.to_string(),
     }
 }
 
@@ -398,7 +405,7 @@ fn progress_bar(wanted: bool, total: u64) -> Option<ProgressBar> {
     }
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     let style = ProgressStyle::with_template(
-        "{spinner} git history [{bar:30}] {human_pos}/{human_len} objects, {msg} ({per_sec}, {eta} left)",
+        "git history [{bar:25}] {human_pos}/{human_len} objects, {msg}, {eta} left",
     )
     .unwrap_or_else(|_| ProgressStyle::default_bar())
     .progress_chars("=> ");
@@ -851,7 +858,11 @@ mod tests {
         );
         assert_eq!(
             strip_credentials("git@example.com:a/b.git"),
-            "git@example.com:a/b.git"
+            "ssh://example.com/a/b.git"
+        );
+        assert_eq!(
+            strip_credentials("/srv/git/app.git"),
+            "file:///srv/git/app.git"
         );
     }
 }
