@@ -2,14 +2,16 @@
 //! them into `Finding`s with positions, redacted snippets and fingerprints. It knows nothing of
 //! files, git or output formats.
 
+pub mod decode;
 pub mod endpoint;
 pub mod engine;
+pub mod exposure;
 pub mod placeholder;
 
 use std::collections::HashMap;
 
 use crate::{
-    finding::{fingerprint, redact, sha256_hex, Finding, FindingKind, Origin, Sensitive},
+    finding::{fingerprint, redact, sha256_hex, Exposure, Finding, FindingKind, Origin, Sensitive},
     rules::{Confidence, Rule, RuleSet},
 };
 pub use engine::{CompileError, Engine, RawMatch};
@@ -40,6 +42,8 @@ pub struct Detector {
     /// (`endpoint_hosts` of the validation table); such a finding records the host next to it.
     endpoint_hosts: Vec<Vec<String>>,
     options: DetectOptions,
+    /// Look for keys hidden by encoding (on unless turned off with `with_decoding(false)`).
+    decode: bool,
 }
 
 /// The `endpoint_hosts` of a rule's validation table (following `same_as`); empty for most rules
@@ -81,7 +85,7 @@ impl Detector {
         let all = rules;
         // Rules below the threshold never report, so they cost nothing until there is a finding
         // whose snippet they must help redact.
-        let (rules, below): (Vec<Rule>, Vec<Rule>) = rules
+        let (mut rules, below): (Vec<Rule>, Vec<Rule>) = rules
             .rules
             .iter()
             .cloned()
@@ -93,13 +97,24 @@ impl Detector {
             Some(Engine::new(&below)?)
         };
         let endpoint_hosts = rules.iter().map(|r| endpoint_hosts(r, all)).collect();
+        // Exposure rules come after the engine's, so engine rule indices stay valid.
+        if options.min_confidence <= Confidence::Medium {
+            rules.extend(exposure::rules());
+        }
         Ok(Detector {
             rules,
             engine,
             below,
             endpoint_hosts,
             options,
+            decode: true,
         })
+    }
+
+    /// Turns the search for keys hidden by encoding on or off (`--no-decode`).
+    pub fn with_decoding(mut self, on: bool) -> Self {
+        self.decode = on;
+        self
     }
 
     pub fn rules(&self) -> &[Rule] {
@@ -107,21 +122,61 @@ impl Detector {
     }
 
     /// Every finding in one blob at or above the minimum confidence, in order of position.
+    /// UTF-16 text is scanned as the text it holds, with byte offsets of the original.
     pub fn scan_blob(&self, blob: &Blob<'_>) -> Vec<Finding> {
-        let matches = self.engine.find(blob.data);
-        if matches.is_empty() {
+        let Some(t) = decode::utf16::transcode(blob.data) else {
+            return self.scan_text(blob);
+        };
+        let mut found = self.scan_text(&Blob {
+            data: &t.text,
+            ..*blob
+        });
+        for f in &mut found {
+            f.offset = t.original_offset(f.offset);
+            let enc = t.order.name();
+            f.decoded = Some(
+                f.decoded
+                    .take()
+                    .map_or(enc.to_string(), |k| format!("{enc}+{k}")),
+            );
+        }
+        found
+    }
+
+    fn scan_text(&self, blob: &Blob<'_>) -> Vec<Finding> {
+        let plain = self.engine.find(blob.data);
+        let hidden = if self.decode {
+            decode::find_hidden(&self.engine, blob.data, &plain)
+        } else {
+            Vec::new()
+        };
+        let exposures = if self.rules.iter().any(|r| r.id == exposure::ENV_VAR_RULE) {
+            exposure::find(blob.path, blob.data)
+        } else {
+            Vec::new()
+        };
+        if plain.is_empty() && hidden.is_empty() && exposures.is_empty() {
             return Vec::new();
         }
-        let redacted_spans = self.redacted_spans(blob.data, &matches);
+        // Every secret span, plain or encoded, in order: snippets redact all of them.
+        let mut secrets: Vec<(RawMatch, Option<&decode::Hidden>)> = plain
+            .iter()
+            .map(|m| (m.clone(), None))
+            .chain(hidden.iter().map(|h| (h.raw.clone(), Some(h))))
+            .collect();
+        secrets.sort_by_key(|(m, _)| (m.start, m.end));
+        let spans: Vec<RawMatch> = secrets.iter().map(|(m, _)| m.clone()).collect();
+        let spans = self.redacted_spans(blob.data, &spans);
+
         let mut lines = LineCounter::new(blob.data);
         let mut occurrences: HashMap<(usize, String), usize> = HashMap::new();
         let mut out = Vec::new();
-        for m in &matches {
+        for (m, hidden) in &secrets {
             if m.confidence < self.options.min_confidence {
                 continue;
             }
             let rule = &self.rules[m.rule];
-            let secret_bytes = &blob.data[m.start..m.end];
+            let secret_bytes = hidden.map_or(&blob.data[m.start..m.end], |h| &h.secret[..]);
             let secret = String::from_utf8_lossy(secret_bytes).into_owned();
             let secret_sha256 = sha256_hex(secret_bytes);
             let (line, column) = lines.position(m.start);
@@ -129,7 +184,7 @@ impl Detector {
             let nth = occurrences
                 .entry((m.rule, secret_sha256.clone()))
                 .or_insert(0);
-            let (snippet, snippet_unredacted) = snippet(blob.data, m, &redacted_spans);
+            let (snippet, snippet_unredacted) = snippet(blob.data, m, &spans);
             out.push(Finding {
                 kind: FindingKind::Secret,
                 rule_id: rule.id.clone(),
@@ -148,8 +203,8 @@ impl Detector {
                 snippet,
                 source: blob.origin.clone(),
                 note: m.note.map(str::to_string),
-                exposure: None,
-                decoded: None,
+                exposure: Some(exposure_at(blob, m.start)),
+                decoded: hidden.map(|h| h.kind.to_string()),
                 validation: None,
                 endpoint: endpoint::nearest_host(
                     blob.data,
@@ -162,7 +217,85 @@ impl Detector {
             });
             *nth += 1;
         }
+        for e in &exposures {
+            out.push(self.exposure_finding(blob, e, &spans, &mut lines));
+        }
+        out.sort_by_key(|f| (f.offset, f.end_line, f.end_column));
         out
+    }
+
+    /// A finding of a design flaw (`FindingKind::Exposure`): the reported text is a variable name
+    /// or an SDK option, never a secret, but a value beside it on the line is redacted.
+    fn exposure_finding(
+        &self,
+        blob: &Blob<'_>,
+        e: &exposure::ExposureMatch,
+        secrets: &[RawMatch],
+        lines: &mut LineCounter<'_>,
+    ) -> Finding {
+        let rule = self
+            .rules
+            .iter()
+            .find(|r| r.id == e.rule)
+            .expect("exposure rules are loaded");
+        let text = String::from_utf8_lossy(&blob.data[e.start..e.end]).into_owned();
+        let sha = sha256_hex(text.as_bytes());
+        // The value replaces any secret inside it in the list of spans to redact.
+        let mut redact_spans: Vec<RawMatch> = secrets
+            .iter()
+            .filter(|s| e.value.is_none_or(|(vs, ve)| s.end <= vs || s.start >= ve))
+            .cloned()
+            .collect();
+        if let Some((vs, ve)) = e.value.filter(|(vs, ve)| vs < ve) {
+            redact_spans.push(RawMatch {
+                rule: 0,
+                start: vs,
+                end: ve,
+                confidence: Confidence::Low,
+                note: None,
+            });
+            redact_spans.sort_by_key(|s| s.start);
+        }
+        let me = RawMatch {
+            rule: 0,
+            start: e.start,
+            end: e.end,
+            confidence: rule.confidence,
+            note: None,
+        };
+        let (snippet, _) = snippet(blob.data, &me, &redact_spans);
+        let (line, column) = lines.position(e.start);
+        let (end_line, end_column) = lines.position(e.end);
+        let reason = exposure_at(blob, e.start).reason;
+        Finding {
+            kind: FindingKind::Exposure,
+            rule_id: rule.id.clone(),
+            rule_name: rule.name.clone(),
+            provider: rule.provider.clone(),
+            confidence: rule.confidence,
+            path: blob.path.to_string(),
+            line,
+            column,
+            end_line,
+            end_column,
+            offset: e.start,
+            secret_redacted: text.clone(),
+            fingerprint: fingerprint(&rule.id, blob.path, &sha, line),
+            secret_sha256: sha,
+            // The unredacted snippet would show the value: the redacted one serves both.
+            snippet_unredacted: Sensitive::new(snippet.clone()),
+            snippet,
+            source: blob.origin.clone(),
+            note: None,
+            exposure: Some(Exposure {
+                class: "client".to_string(),
+                reason,
+            }),
+            decoded: None,
+            validation: None,
+            endpoint: None,
+            secret: Sensitive::new(text),
+        }
     }
 
     /// The spans snippets redact: every match, and whatever the rules below the threshold match
@@ -196,6 +329,21 @@ impl Detector {
         spans.sort_by_key(|o| (o.start, o.end));
         spans
     }
+}
+
+/// Who can read the line of `blob` at `offset`, with the notebook cell or the original source of
+/// a source map when there is one.
+fn exposure_at(blob: &Blob<'_>, offset: usize) -> Exposure {
+    let data = blob.data;
+    let line_start = memchr::memrchr(b'\n', &data[..offset]).map_or(0, |i| i + 1);
+    let line_end = memchr::memchr(b'\n', &data[offset..]).map_or(data.len(), |i| offset + i);
+    // A line of a minified bundle can be megabytes long; the context that matters is near.
+    let line = &data[line_start.max(offset.saturating_sub(512))..line_end.min(offset + 512)];
+    let mut e = exposure::classify(blob.path, data, line);
+    if let Some(inner) = exposure::inner_location(blob.path, data, offset) {
+        e.reason = format!("{}; {inner}", e.reason);
+    }
+    e
 }
 
 /// Turns byte offsets into 1-based (line, column) without scanning the blob more than once, as

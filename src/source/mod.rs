@@ -10,9 +10,11 @@ use crate::{detect::Blob, diag::Diagnostics};
 /// Bytes in the head of a blob that are checked for NUL to call it binary.
 pub const BINARY_PROBE: usize = 8 * 1024;
 
-/// Whether content is binary (a NUL byte near its start), as git and ripgrep judge it.
+/// Whether content is binary (a NUL byte near its start), as git and ripgrep judge it. UTF-16
+/// text is full of NULs but is text: detection transcodes it.
 pub fn is_binary(data: &[u8]) -> bool {
     memchr::memchr(0, &data[..data.len().min(BINARY_PROBE)]).is_some()
+        && crate::detect::decode::utf16::sniff(data).is_none()
 }
 
 /// Reads standard input whole and hands it to `sink` as one blob named `<stdin>`.

@@ -1,0 +1,133 @@
+//! Base64 and base64url runs (Kubernetes Secrets, `atob("…")` in front-end code, data URLs,
+//! `Authorization: Basic` headers). A run is decoded when it is long enough to hold a key and
+//! short enough to be a value rather than an embedded file, and kept only when it decodes to text.
+
+use base64::{
+    alphabet,
+    engine::{general_purpose::GeneralPurpose, DecodePaddingMode, GeneralPurposeConfig},
+    Engine as _,
+};
+
+use super::{mostly_text, Decoded};
+
+/// Shortest run worth decoding: 32 characters hold 24 bytes, less than any key with its prefix.
+const MIN_RUN: usize = 32;
+/// Longest run decoded; longer ones are images and archives, not configuration values.
+const MAX_RUN: usize = 256 << 10;
+
+const CONFIG: GeneralPurposeConfig = GeneralPurposeConfig::new()
+    .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+    .with_decode_allow_trailing_bits(true);
+const STANDARD: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, CONFIG);
+const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, CONFIG);
+
+/// 1 for a character of either base64 alphabet.
+static IN_RUN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'-' || b == b'_';
+        c += 1;
+    }
+    t
+};
+
+/// Decodes every base64 or base64url run of a plausible length that turns out to be text.
+pub fn decode_runs(data: &[u8], budget: &mut usize) -> Vec<Decoded> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < data.len() {
+        if !IN_RUN[data[i] as usize] {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < data.len() && IN_RUN[data[i] as usize] {
+            i += 1;
+        }
+        let len = i - start;
+        if !(MIN_RUN..=MAX_RUN).contains(&len) {
+            continue;
+        }
+        if len > *budget {
+            break;
+        }
+        if let Some(d) = decode_run(data, start, i) {
+            *budget -= len;
+            out.push(d);
+        }
+    }
+    out
+}
+
+fn decode_run(data: &[u8], start: usize, end: usize) -> Option<Decoded> {
+    let run = &data[start..end];
+    let std_only = run.iter().any(|&b| b == b'+' || b == b'/');
+    let url_only = run.iter().any(|&b| b == b'-' || b == b'_');
+    let engine = match (std_only, url_only) {
+        (true, true) => return None,
+        (false, true) => &URL_SAFE,
+        _ => &STANDARD,
+    };
+    // A run whose length leaves one character over cannot be complete; drop that character.
+    let usable = if run.len() % 4 == 1 {
+        &run[..run.len() - 1]
+    } else {
+        run
+    };
+    let bytes = engine.decode(usable).ok()?;
+    if !mostly_text(&bytes) {
+        return None;
+    }
+    let mut d = Decoded::new("base64");
+    for (i, &b) in bytes.iter().enumerate() {
+        // Each 3 decoded bytes come from one group of 4 characters.
+        let g = start + i / 3 * 4;
+        d.push(b, g, (g + 4).min(end));
+    }
+    Some(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runs(data: &[u8]) -> Vec<Decoded> {
+        let mut budget = usize::MAX;
+        decode_runs(data, &mut budget)
+    }
+
+    #[test]
+    fn a_kubernetes_secret_value_decodes() {
+        let value = STANDARD.encode("token: hello-this-is-some-config-text");
+        let data = format!("data:\n  CONFIG: {value}\n");
+        let d = runs(data.as_bytes());
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].text, b"token: hello-this-is-some-config-text");
+        let at = data.find(&value).unwrap();
+        assert_eq!(d[0].original_span(0, 3), (at, at + 4));
+    }
+
+    #[test]
+    fn base64url_without_padding_decodes() {
+        let value = URL_SAFE.encode("a value with ~~~ and ??? inside it, long enough");
+        assert!(value.contains('-') || value.contains('_'));
+        let d = runs(format!("x={}", value.trim_end_matches('=')).as_bytes());
+        assert_eq!(
+            d[0].text,
+            b"a value with ~~~ and ??? inside it, long enough"
+        );
+    }
+
+    #[test]
+    fn identifiers_and_binary_are_left_alone() {
+        assert!(runs(b"someVeryLongIdentifierNameThatIsNotBase64AtAllReally").is_empty());
+        assert!(runs(b"short+run").is_empty());
+        let png = STANDARD.encode([
+            0x89u8, 0x50, 0x4e, 0x47, 0, 0, 0, 13, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+            15, 16, 17, 18, 19, 20,
+        ]);
+        assert!(runs(png.as_bytes()).is_empty());
+    }
+}
