@@ -80,7 +80,8 @@ fn scan(args: ScanArgs) -> Result<u8> {
         DetectOptions {
             min_confidence: args.min_confidence,
         },
-    )?;
+    )?
+    .with_decoding(!args.no_decode);
     let diag = Diagnostics::new(args.quiet);
     let stats = ScanStats::default();
     let collect = |into: &Mutex<Vec<Finding>>, blob: &crate::detect::Blob<'_>| {
@@ -154,6 +155,12 @@ fn scan(args: ScanArgs) -> Result<u8> {
             follow_links: args.follow,
             max_file_size: args.max_file_size,
             threads: args.threads,
+            archives: args
+                .archives_enabled(true)
+                .then(|| source::archive::ArchiveLimits {
+                    max_member: args.max_file_size,
+                    ..Default::default()
+                }),
         };
         let file_sink = |blob: &crate::detect::Blob<'_>| {
             let mut found = detector.scan_blob(blob);

@@ -102,6 +102,21 @@ pub struct ScanArgs {
     #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
     pub threads: usize,
 
+    /// Look inside archives: zip, jar, war, apk, aar, whl, crx, xpi, tar, tar.gz, tgz (the default
+    /// when scanning files; zip bombs are refused). Members are reported as
+    /// `app.apk!/assets/config.json`. Example: --archives
+    #[arg(long, overrides_with = "no_archives")]
+    pub archives: bool,
+
+    /// Do not look inside archives. Example: --no-archives
+    #[arg(long, overrides_with = "archives")]
+    pub no_archives: bool,
+
+    /// Do not decode base64, string escapes, percent-encoding and split literals to find hidden
+    /// keys (UTF-16 files are still read). Example: --no-decode
+    #[arg(long)]
+    pub no_decode: bool,
+
     /// When to colour text output (NO_COLOR in the environment turns auto off).
     #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
     pub color: ColorChoice,
@@ -185,6 +200,19 @@ pub struct ValidateArgs {
     /// Print no warnings and no progress on standard error.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+impl ScanArgs {
+    /// Whether to look inside archives, given the default of the kind of scan (on for audits).
+    pub fn archives_enabled(&self, default: bool) -> bool {
+        if self.archives {
+            true
+        } else if self.no_archives {
+            false
+        } else {
+            default
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -109,7 +109,7 @@ fn matchers() -> &'static Matchers {
                 r#"(?:process\.env\.|import\.meta\.env\.|process\.env\[["']|import\.meta\.env\[["']|\$env/static/public|Constants\.expoConfig)(?P<name>{var})?\b"#
             )),
             opt_in: build(
-                r#"(?i)(?P<name>dangerouslyAllowBrowser["']?\s*:\s*true|["']?anthropic-dangerous-direct-browser-access["']?\s*:\s*["']?true)"#,
+                r#"(?i)(?P<name>dangerouslyAllowBrowser["']?\s*:\s*(?:true|!0)|["']?anthropic-dangerous-direct-browser-access["']?\s*:\s*["']?true)"#,
             ),
         }
     })

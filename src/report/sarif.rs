@@ -76,7 +76,7 @@ fn document(report: &Report<'_>, base: Option<&Path>) -> Value {
             "version": env!("CARGO_PKG_VERSION"),
             "semanticVersion": env!("CARGO_PKG_VERSION"),
             "informationUri": INFORMATION_URI,
-            "rules": used.iter().map(|r| rule(r)).collect::<Vec<_>>(),
+            "rules": used.iter().map(|r| rule(r, client_rule(report.findings, &r.id))).collect::<Vec<_>>(),
         }},
         "invocations": [invocation],
         "columnKind": "unicodeCodePoints",
@@ -118,7 +118,20 @@ fn level(c: Confidence) -> &'static str {
     }
 }
 
-fn rule(r: &Rule) -> Value {
+fn is_client(f: &Finding) -> bool {
+    f.exposure.as_ref().is_some_and(|e| e.class == "client")
+}
+
+/// Whether a rule fired on client-side code in this run: GitHub reads severity per rule, so such
+/// a rule takes the highest severity.
+fn client_rule(findings: &[Finding], id: &str) -> bool {
+    findings.iter().any(|f| f.rule_id == id && is_client(f))
+}
+
+/// Highest on GitHub's scale: for keys that ship to every browser or app user, and live keys.
+const CLIENT_SEVERITY: &str = "10.0";
+
+fn rule(r: &Rule, client: bool) -> Value {
     let help = format!(
         "Rotate the key at {} (anyone who saw it can use it; deleting it from the code does not revoke it), then: {}",
         r.rotation_url, r.remediation
@@ -145,9 +158,9 @@ fn rule(r: &Rule) -> Value {
         "fullDescription": {"text": sentence(&r.description)},
         "help": {"text": help, "markdown": markdown},
         "helpUri": r.rotation_url,
-        "defaultConfiguration": {"level": level(r.confidence)},
+        "defaultConfiguration": {"level": if client { "error" } else { level(r.confidence) }},
         "properties": {
-            "security-severity": security_severity(r.confidence),
+            "security-severity": if client { CLIENT_SEVERITY } else { security_severity(r.confidence) },
             "precision": match r.confidence { Confidence::High => "very-high", Confidence::Medium => "high", Confidence::Low => "medium" },
             "problem.severity": match r.confidence { Confidence::Low => "warning", _ => "error" },
             "tags": tags,
@@ -186,17 +199,35 @@ fn result(f: &Finding, used: &[&Rule], locator: &Locator, report: &Report<'_>) -
         properties["validation"] = json!(v);
     }
     let active = f.validation.as_ref().is_some_and(|v| v.status == "active");
-    if active {
-        // An active key is an incident, whatever the rule's confidence.
-        properties["security-severity"] = json!("10.0");
+    let client = is_client(f);
+    if active || client {
+        // An active key is an incident, and a key in client code is readable by every user,
+        // whatever the rule's confidence.
+        properties["security-severity"] = json!(CLIENT_SEVERITY);
     }
-    let level = if active { "error" } else { level(f.confidence) };
+    let level = if active || client {
+        "error"
+    } else {
+        level(f.confidence)
+    };
     let status = if active { "ACTIVE " } else { "" };
+    let reason = f.exposure.as_ref().map_or("", |e| e.reason.as_str());
+    let message = match f.kind {
+        crate::finding::FindingKind::Exposure => format!(
+            "{}: {} exposes the key to every client ({reason}). Move the call behind a server endpoint.",
+            f.rule_name, secret
+        ),
+        _ if client => format!(
+            "{status}{} {} ships to browsers or apps ({reason}). Rotate it and move the call behind a server endpoint.",
+            f.rule_name, secret
+        ),
+        _ => format!("{status}{} {} is in this file.{rotate}", f.rule_name, secret),
+    };
     json!({
         "ruleId": f.rule_id,
         "ruleIndex": index,
         "level": level,
-        "message": {"text": format!("{status}{} {} is in this file.{rotate}", f.rule_name, secret)},
+        "message": {"text": message},
         "locations": [{"physicalLocation": {
             "artifactLocation": locator.artifact(&f.path),
             // The region's snippet is the secret itself; the context is its line.

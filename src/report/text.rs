@@ -43,6 +43,14 @@ impl Group<'_> {
         self.validation()
             .map_or(1, |v| super::validation::urgency(&v.status).min(2))
     }
+    /// Whether any place ships the secret to browsers or apps.
+    fn client(&self) -> bool {
+        self.places.iter().any(|f| is_client(f))
+    }
+}
+
+fn is_client(f: &Finding) -> bool {
+    f.exposure.as_ref().is_some_and(|e| e.class == "client")
 }
 
 fn groups<'a>(findings: &'a [Finding]) -> Vec<Group<'a>> {
@@ -60,8 +68,15 @@ fn groups<'a>(findings: &'a [Finding]) -> Vec<Group<'a>> {
         });
         groups[i].places.push(f);
     }
-    // Most urgent first: what a live check said, then confidence; ties keep path order.
-    groups.sort_by_key(|g| (g.urgency(), std::cmp::Reverse(g.confidence())));
+    // Most urgent first: what a live check said, then keys shipped to clients, then confidence;
+    // ties keep path order.
+    groups.sort_by_key(|g| {
+        (
+            g.urgency(),
+            std::cmp::Reverse(g.client()),
+            std::cmp::Reverse(g.confidence()),
+        )
+    });
     groups
 }
 
@@ -122,7 +137,16 @@ fn write_to(report: &Report<'_>, w: &mut dyn WriteColor) -> std::io::Result<()> 
             w.reset()?;
             removed_but_in_history(p, w)?;
         }
-        if let Some(rule) = report.rule(&f.rule_id) {
+        if let Some(rule) = report
+            .rule(&f.rule_id)
+            .filter(|_| f.kind == FindingKind::Exposure)
+        {
+            // A design flaw: no key to rotate here, the fix is where the call is made.
+            w.set_color(ColorSpec::new().set_bold(true))?;
+            writeln!(w, "  What to do:")?;
+            w.reset()?;
+            write_wrapped(w, "    ", &rule.remediation)?;
+        } else if let Some(rule) = report.rule(&f.rule_id) {
             w.set_color(ColorSpec::new().set_bold(true))?;
             writeln!(w, "  What to do:")?;
             w.reset()?;
@@ -136,7 +160,15 @@ fn write_to(report: &Report<'_>, w: &mut dyn WriteColor) -> std::io::Result<()> 
                 "    1. ",
                 &format!("Rotate this key at {}: {why}", rule.rotation_url),
             )?;
-            write_wrapped(w, "    2. ", &rule.remediation)?;
+            if g.client() {
+                write_wrapped(
+                    w,
+                    "    2. ",
+                    "Move the call behind a server endpoint: your backend keeps the key (in a variable without a public prefix) and calls the provider; the browser or app calls your endpoint. A key in client code or an app package is readable by every user.",
+                )?;
+            } else {
+                write_wrapped(w, "    2. ", &rule.remediation)?;
+            }
         }
         writeln!(w)?;
     }

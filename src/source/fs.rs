@@ -9,7 +9,7 @@ use std::{
 
 use ignore::{WalkBuilder, WalkState};
 
-use super::is_binary;
+use super::{archive, is_binary};
 use crate::{
     detect::Blob,
     diag::Diagnostics,
@@ -29,6 +29,8 @@ pub struct WalkOptions {
     pub max_file_size: u64,
     /// Worker threads; 0 picks one per core.
     pub threads: usize,
+    /// Look inside archives (zip, jar, apk, tgz, …) within these limits; `None` skips them.
+    pub archives: Option<archive::ArchiveLimits>,
 }
 
 /// Walks `roots` in parallel and hands every readable text file to `sink`.
@@ -97,6 +99,17 @@ pub fn walk(
                         "{shown}: skipped, {len} bytes is over --max-file-size ({})",
                         opts.max_file_size
                     ));
+                }
+                Ok(FileRead::Data)
+                    if opts.archives.is_some() && archive::kind_of(&shown).is_some() =>
+                {
+                    let scanner = archive::ArchiveScanner {
+                        limits: opts.archives.as_ref().unwrap(),
+                        stats,
+                        diag,
+                        sink,
+                    };
+                    scanner.scan(&shown, &buf, archive::kind_of(&shown).unwrap());
                 }
                 Ok(FileRead::Data) if is_binary(&buf) => {
                     ScanStats::add(&stats.skipped_binary, 1);

@@ -1,6 +1,7 @@
 //! Sources: where bytes come from. Each source walks its inputs and hands every blob to a sink
 //! closure; it never looks at the contents beyond what is needed to skip binary data.
 
+pub mod archive;
 pub mod fs;
 pub mod git;
 
