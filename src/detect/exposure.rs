@@ -7,7 +7,7 @@
 use std::sync::OnceLock;
 
 use aho_corasick::AhoCorasick;
-use regex_automata::meta::Regex;
+use regex_automata::{meta::Regex, Anchored, Input};
 
 use super::placeholder::looks_like_placeholder;
 use crate::{
@@ -85,11 +85,22 @@ pub struct ExposureMatch {
 }
 
 struct Matchers {
+    /// Public prefixes (longest first) and the opt-ins: every exposure starts at one of these.
     triggers: AhoCorasick,
     env_line: Regex,
-    code_ref: Regex,
+    /// A key variable, matched anchored at a prefix.
+    var: Regex,
+    /// An opt-in, matched anchored at its trigger.
     opt_in: Regex,
 }
+
+const OPT_INS: &[&str] = &[
+    "dangerouslyAllowBrowser",
+    "anthropic-dangerous-direct-browser-access",
+];
+
+/// Longest `.env*` file read whole by the line pattern; `.env` files are small.
+const MAX_ENV_FILE: usize = 1 << 20;
 
 fn matchers() -> &'static Matchers {
     static M: OnceLock<Matchers> = OnceLock::new();
@@ -98,18 +109,16 @@ fn matchers() -> &'static Matchers {
         let var = key_variable(&prefixes);
         let build = |p: &str| Regex::new(p).expect("exposure patterns compile");
         Matchers {
-            triggers: AhoCorasick::new(
-                ["PUBLIC_", "VITE_", "REACT_APP_", "GATSBY_", "VUE_APP_", "dangerouslyAllowBrowser", "anthropic-dangerous-direct-browser-access"],
-            )
-            .expect("exposure triggers compile"),
+            triggers: AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                .build(PUBLIC_PREFIXES.iter().chain(OPT_INS))
+                .expect("exposure triggers compile"),
             env_line: build(&format!(
                 r#"(?m)^[ \t]*(?:export[ \t]+)?(?P<name>{var})[ \t]*[=:][ \t]*(?P<value>"[^"\n]*"|'[^'\n]*'|[^\s#]*)"#
             )),
-            code_ref: build(&format!(
-                r#"(?:process\.env\.|import\.meta\.env\.|process\.env\[["']|import\.meta\.env\[["']|\$env/static/public|Constants\.expoConfig)(?P<name>{var})?\b"#
-            )),
+            var: build(&var),
             opt_in: build(
-                r#"(?i)(?P<name>dangerouslyAllowBrowser["']?\s*:\s*(?:true|!0)|["']?anthropic-dangerous-direct-browser-access["']?\s*:\s*["']?true)"#,
+                r#"dangerouslyAllowBrowser["']?\s*:\s*(?:true|!0)|anthropic-dangerous-direct-browser-access["']?\s*:\s*["']?true"#,
             ),
         }
     })
@@ -123,7 +132,7 @@ fn key_variable(prefixes: &str) -> String {
     )
 }
 
-/// Bare public-prefixed variable names (SvelteKit `import { PUBLIC_… } from '$env/static/public'`).
+/// Bare public-prefixed variable names, as on a line that a finding is on.
 fn bare_var() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
@@ -133,8 +142,18 @@ fn bare_var() -> &'static Regex {
     })
 }
 
+/// Ways code reads a build-time variable, written just before its name.
+const ENV_READS: &[&str] = &[
+    "process.env.",
+    "import.meta.env.",
+    "process.env[\"",
+    "process.env['",
+    "import.meta.env[\"",
+    "import.meta.env['",
+];
+
 /// Exposure findings in one blob: public-prefixed key variables with a value in `.env*` files or
-/// referenced from code, and SDK browser opt-ins in code.
+/// read in code, and SDK browser opt-ins in code. Patterns run only at prefilter hits.
 pub fn find(path: &str, data: &[u8]) -> Vec<ExposureMatch> {
     let name = file_name(path);
     let ext = extension(name);
@@ -144,16 +163,11 @@ pub fn find(path: &str, data: &[u8]) -> Vec<ExposureMatch> {
         return Vec::new();
     }
     let m = matchers();
-    if m.triggers.find(data).is_none() {
-        return Vec::new();
-    }
     let mut out = Vec::new();
-    let group = |caps: &regex_automata::util::captures::Captures, g: &str| {
-        caps.get_group_by_name(g).map(|s| (s.start, s.end))
-    };
-    if env_file {
+    if env_file && data.len() <= MAX_ENV_FILE && m.triggers.find(data).is_some() {
         for caps in m.env_line.captures_iter(data) {
-            let (Some(n), Some(v)) = (group(&caps, "name"), group(&caps, "value")) else {
+            let span = |g: &str| caps.get_group_by_name(g).map(|s| (s.start, s.end));
+            let (Some(n), Some(v)) = (span("name"), span("value")) else {
                 continue;
             };
             let value = trim_quotes(&data[v.0..v.1]);
@@ -171,37 +185,33 @@ pub fn find(path: &str, data: &[u8]) -> Vec<ExposureMatch> {
     }
     if code {
         let svelte_public = memchr::memmem::find(data, b"$env/static/public").is_some();
-        for caps in m.code_ref.captures_iter(data) {
-            if let Some(n) = group(&caps, "name") {
-                out.push(ExposureMatch {
-                    rule: ENV_VAR_RULE,
-                    start: n.0,
-                    end: n.1,
-                    value: None,
-                });
-            }
-        }
-        if svelte_public {
-            for caps in bare_var().captures_iter(data) {
-                let Some(n) = group(&caps, "name") else {
+        let anchored = |re: &Regex, at: usize| {
+            let input = Input::new(data)
+                .range(at..(at + 256).min(data.len()))
+                .anchored(Anchored::Yes);
+            re.find(input).map(|h| (h.start(), h.end()))
+        };
+        for hit in m.triggers.find_iter(data) {
+            let at = hit.start();
+            let (rule, span) = if hit.pattern().as_usize() < PUBLIC_PREFIXES.len() {
+                let before = &data[..at];
+                let read = ENV_READS.iter().any(|r| before.ends_with(r.as_bytes()));
+                let bare = svelte_public
+                    && before
+                        .last()
+                        .is_none_or(|&b| !(b.is_ascii_alphanumeric() || b == b'_'));
+                if !read && !bare {
                     continue;
-                };
-                if !out.iter().any(|o| o.start == n.0) {
-                    out.push(ExposureMatch {
-                        rule: ENV_VAR_RULE,
-                        start: n.0,
-                        end: n.1,
-                        value: None,
-                    });
                 }
-            }
-        }
-        for caps in m.opt_in.captures_iter(data) {
-            if let Some(n) = group(&caps, "name") {
+                (ENV_VAR_RULE, anchored(&m.var, at))
+            } else {
+                (BROWSER_OPT_IN_RULE, anchored(&m.opt_in, at))
+            };
+            if let Some((start, end)) = span {
                 out.push(ExposureMatch {
-                    rule: BROWSER_OPT_IN_RULE,
-                    start: n.0,
-                    end: n.1,
+                    rule,
+                    start,
+                    end,
                     value: None,
                 });
             }
@@ -456,7 +466,7 @@ fn is_mobile(dirs: &[&str], name: &str, ext: &str, data: &[u8]) -> bool {
     {
         return true;
     }
-    let android_res = dirs.iter().any(|d| *d == "res") && ext == "xml";
+    let android_res = dirs.contains(&"res") && ext == "xml";
     let android_src = dirs.windows(2).any(|w| w == ["src", "main"])
         && matches!(ext, "java" | "kt")
         && memchr::memmem::find(data, b"import android").is_some();

@@ -44,6 +44,8 @@ pub struct Detector {
     options: DetectOptions,
     /// Look for keys hidden by encoding (on unless turned off with `with_decoding(false)`).
     decode: bool,
+    /// Base64 forms of the rule keywords, which pick the base64 runs worth decoding.
+    base64_needles: decode::base64::Needles,
 }
 
 /// The `endpoint_hosts` of a rule's validation table (following `same_as`); empty for most rules
@@ -97,6 +99,11 @@ impl Detector {
             Some(Engine::new(&below)?)
         };
         let endpoint_hosts = rules.iter().map(|r| endpoint_hosts(r, all)).collect();
+        let base64_needles = decode::base64::Needles::new(
+            rules
+                .iter()
+                .flat_map(|r| r.keywords.iter().map(String::as_str)),
+        );
         // Exposure rules come after the engine's, so engine rule indices stay valid.
         if options.min_confidence <= Confidence::Medium {
             rules.extend(exposure::rules());
@@ -108,6 +115,7 @@ impl Detector {
             endpoint_hosts,
             options,
             decode: true,
+            base64_needles,
         })
     }
 
@@ -146,7 +154,7 @@ impl Detector {
     fn scan_text(&self, blob: &Blob<'_>) -> Vec<Finding> {
         let plain = self.engine.find(blob.data);
         let hidden = if self.decode {
-            decode::find_hidden(&self.engine, blob.data, &plain)
+            decode::find_hidden(&self.engine, &self.base64_needles, blob.data, &plain)
         } else {
             Vec::new()
         };
@@ -217,8 +225,13 @@ impl Detector {
             });
             *nth += 1;
         }
+        let mut exposure_seen: HashMap<(&str, &[u8]), usize> = HashMap::new();
         for e in &exposures {
-            out.push(self.exposure_finding(blob, e, &spans, &mut lines));
+            let nth = exposure_seen
+                .entry((e.rule, &blob.data[e.start..e.end]))
+                .or_insert(0);
+            out.push(self.exposure_finding(blob, e, *nth, &spans, &mut lines));
+            *nth += 1;
         }
         out.sort_by_key(|f| (f.offset, f.end_line, f.end_column));
         out
@@ -230,6 +243,7 @@ impl Detector {
         &self,
         blob: &Blob<'_>,
         e: &exposure::ExposureMatch,
+        nth: usize,
         secrets: &[RawMatch],
         lines: &mut LineCounter<'_>,
     ) -> Finding {
@@ -280,7 +294,7 @@ impl Detector {
             end_column,
             offset: e.start,
             secret_redacted: text.clone(),
-            fingerprint: fingerprint(&rule.id, blob.path, &sha, line),
+            fingerprint: fingerprint(&rule.id, blob.path, &sha, nth),
             secret_sha256: sha,
             // The unredacted snippet would show the value: the redacted one serves both.
             snippet_unredacted: Sensitive::new(snippet.clone()),

@@ -8,12 +8,16 @@ use base64::{
     Engine as _,
 };
 
+use aho_corasick::AhoCorasick;
+
 use super::{mostly_text, Decoded};
 
 /// Shortest run worth decoding: 32 characters hold 24 bytes, less than any key with its prefix.
 const MIN_RUN: usize = 32;
 /// Longest run decoded; longer ones are images and archives, not configuration values.
 const MAX_RUN: usize = 256 << 10;
+/// Characters decoded first to tell text from binary before decoding a whole run.
+const PROBE: usize = 64;
 
 const CONFIG: GeneralPurposeConfig = GeneralPurposeConfig::new()
     .with_decode_padding_mode(DecodePaddingMode::Indifferent)
@@ -33,27 +37,73 @@ static IN_RUN: [bool; 256] = {
     t
 };
 
-/// Decodes every base64 or base64url run of a plausible length that turns out to be text.
-pub fn decode_runs(data: &[u8], budget: &mut usize) -> Vec<Decoded> {
+/// What base64 text of a rule keyword looks like: for each keyword and each of the three
+/// alignments it can have in an encoded stream, the characters that depend on the keyword alone
+/// (standard and URL-safe). A run is decoded only when one of these occurs in it.
+pub struct Needles {
+    finder: Option<AhoCorasick>,
+}
+
+impl Needles {
+    pub fn new<'a>(keywords: impl IntoIterator<Item = &'a str>) -> Needles {
+        let mut needles: Vec<String> = Vec::new();
+        for kw in keywords {
+            let k = kw.as_bytes();
+            for o in 0..3usize {
+                let mut bytes = vec![0u8; o];
+                bytes.extend_from_slice(k);
+                let enc = STANDARD.encode(&bytes);
+                let from = (8 * o).div_ceil(6);
+                let to = (8 * (o + k.len())) / 6;
+                if to <= from || to - from < 3 {
+                    continue;
+                }
+                let stable = &enc[from..to];
+                let url = stable.replace('+', "-").replace('/', "_");
+                for n in [stable.to_string(), url] {
+                    if !needles.contains(&n) {
+                        needles.push(n);
+                    }
+                }
+            }
+        }
+        Needles {
+            finder: (!needles.is_empty())
+                .then(|| AhoCorasick::new(&needles).ok())
+                .flatten(),
+        }
+    }
+}
+
+/// Decodes every base64 or base64url run of a plausible length that holds the encoding of a
+/// rule keyword and turns out to be text.
+pub fn decode_runs(data: &[u8], needles: &Needles, budget: &mut usize) -> Vec<Decoded> {
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < data.len() {
-        if !IN_RUN[data[i] as usize] {
-            i += 1;
+    let Some(finder) = &needles.finder else {
+        return out;
+    };
+    let mut done = 0;
+    for hit in finder.find_iter(data) {
+        if hit.start() < done {
             continue;
         }
-        let start = i;
-        while i < data.len() && IN_RUN[data[i] as usize] {
-            i += 1;
+        let mut start = hit.start();
+        while start > done && IN_RUN[data[start - 1] as usize] {
+            start -= 1;
         }
-        let len = i - start;
+        let mut end = hit.end();
+        while end < data.len() && IN_RUN[data[end] as usize] {
+            end += 1;
+        }
+        done = end;
+        let len = end - start;
         if !(MIN_RUN..=MAX_RUN).contains(&len) {
             continue;
         }
         if len > *budget {
             break;
         }
-        if let Some(d) = decode_run(data, start, i) {
+        if let Some(d) = decode_run(data, start, end) {
             *budget -= len;
             out.push(d);
         }
@@ -76,6 +126,13 @@ fn decode_run(data: &[u8], start: usize, end: usize) -> Option<Decoded> {
     } else {
         run
     };
+    // Images and fonts in data URLs are long: their first bytes already tell they are not text.
+    if usable.len() > PROBE {
+        let head = engine.decode(&usable[..PROBE]).ok()?;
+        if !mostly_text(&head) {
+            return None;
+        }
+    }
     let bytes = engine.decode(usable).ok()?;
     if !mostly_text(&bytes) {
         return None;
@@ -95,7 +152,7 @@ mod tests {
 
     fn runs(data: &[u8]) -> Vec<Decoded> {
         let mut budget = usize::MAX;
-        decode_runs(data, &mut budget)
+        decode_runs(data, &Needles::new(["token", "inside"]), &mut budget)
     }
 
     #[test]
@@ -110,6 +167,15 @@ mod tests {
     }
 
     #[test]
+    fn keywords_are_found_in_every_alignment() {
+        for pad in ["", "a", "ab"] {
+            let text = format!("{pad}some text with a token somewhere in it");
+            let value = STANDARD.encode(&text);
+            assert_eq!(runs(value.as_bytes())[0].text, text.as_bytes(), "{pad:?}");
+        }
+    }
+
+    #[test]
     fn base64url_without_padding_decodes() {
         let value = URL_SAFE.encode("a value with ~~~ and ??? inside it, long enough");
         assert!(value.contains('-') || value.contains('_'));
@@ -121,9 +187,9 @@ mod tests {
     }
 
     #[test]
-    fn identifiers_and_binary_are_left_alone() {
-        assert!(runs(b"someVeryLongIdentifierNameThatIsNotBase64AtAllReally").is_empty());
-        assert!(runs(b"short+run").is_empty());
+    fn runs_without_an_encoded_keyword_are_left_alone() {
+        let value = STANDARD.encode("nothing of interest is written in this text");
+        assert!(runs(value.as_bytes()).is_empty());
         let png = STANDARD.encode([
             0x89u8, 0x50, 0x4e, 0x47, 0, 0, 0, 13, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
             15, 16, 17, 18, 19, 20,

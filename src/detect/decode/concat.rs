@@ -2,6 +2,10 @@
 //! implicit concatenation (`"abc" "def"` in Python and C), on one line or across one line break.
 //! The pieces of each chain are joined into one decoded string, each byte mapped to its literal.
 
+use std::sync::OnceLock;
+
+use regex_automata::meta::Regex;
+
 use super::Decoded;
 
 /// Longest literal considered part of a chain.
@@ -44,20 +48,46 @@ fn literal_end(data: &[u8], open: usize) -> Option<usize> {
     None
 }
 
+/// The literal closed by the quote at `close`: the offset of its opening quote, on the same line.
+fn literal_start(data: &[u8], close: usize) -> Option<usize> {
+    let q = data[close];
+    let floor = close.saturating_sub(MAX_LITERAL);
+    let mut i = close;
+    while i > floor {
+        i -= 1;
+        match data[i] {
+            b'\n' => return None,
+            b if b == q && (i == 0 || data[i - 1] != b'\\') => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// A closing quote, then `+` and/or at most one line break or just blanks, then an opening quote:
+/// where two literals may join. Found by one regex pass; literals are only read around it.
+fn joins() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(
+            r#"["'`](?:[ \t]*\+[ \t]*(?:\r?\n[ \t]*)?|[ \t]*\r?\n[ \t]*\+?[ \t]*|[ \t]+)["'`]"#,
+        )
+        .expect("join pattern compiles")
+    })
+}
+
 /// Joins every chain of two or more adjacent literals.
 pub fn join_literals(data: &[u8], budget: &mut usize) -> Vec<Decoded> {
     let mut out = Vec::new();
-    // Literals are found left to right from each quote that opens one; `next` skips what a
-    // literal or chain already covered.
     let mut next = 0;
-    for open in memchr::memchr3_iter(b'"', b'\'', b'`', data) {
-        if open < next {
+    for j in joins().find_iter(data) {
+        let close = j.start();
+        if close < next || data[close] != data[j.end() - 1] {
             continue;
         }
-        let Some(close) = literal_end(data, open) else {
+        let Some(open) = literal_start(data, close) else {
             continue;
         };
-        next = close + 1;
         let mut pieces = vec![(open + 1, close)];
         let mut end = close;
         while let Some(o) = join_after(data, end) {
@@ -81,8 +111,8 @@ pub fn join_literals(data: &[u8], budget: &mut usize) -> Vec<Decoded> {
         // The quotes around the joined text keep token boundaries where they were.
         d.push(data[open], open, open + 1);
         for (s, e) in pieces {
-            for i in s..e {
-                d.push(data[i], i, i + 1);
+            for (i, &b) in data.iter().enumerate().take(e).skip(s) {
+                d.push(b, i, i + 1);
             }
         }
         d.push(data[end], end, end + 1);

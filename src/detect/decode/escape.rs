@@ -21,6 +21,9 @@ fn hex_n(s: &[u8]) -> Option<u32> {
     s.iter().try_fold(0u32, |acc, &b| Some(acc * 16 + hex(b)?))
 }
 
+/// Reads one escape at an offset: the character it stands for and its length in bytes.
+type EscapeFn = fn(&[u8], usize) -> Option<(u32, usize)>;
+
 /// One JSON/JS escape at `data[i] == b'\\'`: the character and the escape's length.
 fn js_escape(data: &[u8], i: usize) -> Option<(u32, usize)> {
     let rest = &data[i + 1..];
@@ -69,7 +72,7 @@ pub fn decode_percent(data: &[u8], budget: &mut usize) -> Vec<Decoded> {
 fn decode(
     data: &[u8],
     marker: u8,
-    escape: fn(&[u8], usize) -> Option<(u32, usize)>,
+    escape: EscapeFn,
     kind: &'static str,
     budget: &mut usize,
 ) -> Vec<Decoded> {
@@ -104,7 +107,7 @@ fn decode_window(
     s: usize,
     e: usize,
     marker: u8,
-    escape: fn(&[u8], usize) -> Option<(u32, usize)>,
+    escape: EscapeFn,
     kind: &'static str,
 ) -> Decoded {
     let mut d = Decoded::new(kind);

@@ -58,13 +58,18 @@ pub struct Hidden {
 /// Every secret that only decoding reveals. A decoded match whose original span overlaps a plain
 /// match (`plain`, sorted by start) is the same key at the same place and is left out, as is a
 /// second decoding of one place.
-pub fn find_hidden(engine: &Engine, data: &[u8], plain: &[RawMatch]) -> Vec<Hidden> {
+pub fn find_hidden(
+    engine: &Engine,
+    needles: &base64::Needles,
+    data: &[u8],
+    plain: &[RawMatch],
+) -> Vec<Hidden> {
     let mut budget = DECODE_BUDGET;
     let mut regions = Vec::new();
     regions.extend(escape::decode_escapes(data, &mut budget));
     regions.extend(escape::decode_percent(data, &mut budget));
     regions.extend(concat::join_literals(data, &mut budget));
-    regions.extend(base64::decode_runs(data, &mut budget));
+    regions.extend(base64::decode_runs(data, needles, &mut budget));
     let mut taken: Vec<(usize, usize)> = plain.iter().map(|m| (m.start, m.end)).collect();
     let mut out = Vec::new();
     for region in &regions {

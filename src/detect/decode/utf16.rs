@@ -29,7 +29,8 @@ pub fn sniff(data: &[u8]) -> Option<Utf16> {
         _ => {}
     }
     let units = (data.len() / 2).min(PROBE_UNITS);
-    if units < 4 {
+    // Most text has no NUL at all: one memchr and done.
+    if units < 4 || memchr::memchr(0, &data[..units * 2]).is_none() {
         return None;
     }
     let (mut le, mut be) = (0, 0);
