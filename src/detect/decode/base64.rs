@@ -8,7 +8,7 @@ use base64::{
     Engine as _,
 };
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use super::{mostly_text, Decoded};
 
@@ -16,6 +16,8 @@ use super::{mostly_text, Decoded};
 const MIN_RUN: usize = 32;
 /// Longest run decoded; longer ones are images and archives, not configuration values.
 const MAX_RUN: usize = 256 << 10;
+/// Shortest base64 form of a keyword looked for.
+const MIN_NEEDLE: usize = 4;
 /// Characters decoded first to tell text from binary before decoding a whole run.
 const PROBE: usize = 64;
 
@@ -55,7 +57,8 @@ impl Needles {
                 let enc = STANDARD.encode(&bytes);
                 let from = (8 * o).div_ceil(6);
                 let to = (8 * (o + k.len())) / 6;
-                if to <= from || to - from < 3 {
+                // Three characters would match too much minified code to be worth it.
+                if to <= from || to - from < MIN_NEEDLE {
                     continue;
                 }
                 let stable = &enc[from..to];
@@ -69,7 +72,14 @@ impl Needles {
         }
         Needles {
             finder: (!needles.is_empty())
-                .then(|| AhoCorasick::new(&needles).ok())
+                .then(|| {
+                    AhoCorasick::builder()
+                        .match_kind(MatchKind::LeftmostFirst)
+                        .kind(Some(AhoCorasickKind::DFA))
+                        .build(&needles)
+                        .or_else(|_| AhoCorasick::new(&needles))
+                        .ok()
+                })
                 .flatten(),
         }
     }
