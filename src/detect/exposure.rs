@@ -159,7 +159,8 @@ pub fn find(path: &str, data: &[u8]) -> Vec<ExposureMatch> {
     let ext = extension(name);
     let env_file = name.starts_with(".env") || name.ends_with(".env");
     let code = CODE_EXTS.contains(&ext) || ext == "html" || ext == "htm";
-    if !env_file && !code {
+    // Test code and test data are not built into anything that ships.
+    if !env_file && !code || is_test_path(path) {
         return Vec::new();
     }
     let m = matchers();
@@ -292,6 +293,17 @@ const TEST_DIRS: &[&str] = &[
     "cypress",
 ];
 
+/// Whether a path is test code or test data: a test folder, or a test file name.
+fn is_test_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let mut segments: Vec<&str> = lower.split(['/', '!']).filter(|s| !s.is_empty()).collect();
+    let name = segments.pop().unwrap_or("");
+    segments.iter().any(|d| TEST_DIRS.contains(d))
+        || [".test.", ".spec.", "_test.", "test_"]
+            .iter()
+            .any(|t| name.contains(t))
+}
+
 fn file_name(path: &str) -> &str {
     path.rsplit(['/', '!']).next().unwrap_or(path)
 }
@@ -360,11 +372,7 @@ pub fn classify(path: &str, data: &[u8], line: &[u8]) -> Exposure {
             "the SDK is opted into browser use (dangerouslyAllowBrowser)",
         );
     }
-    if in_dir(TEST_DIRS)
-        || [".test.", ".spec.", "_test.", "test_"]
-            .iter()
-            .any(|t| name.contains(t))
-    {
+    if is_test_path(inner) {
         return exposure("test", "test code or test data");
     }
     if DOC_EXTS.contains(&ext)

@@ -23,10 +23,24 @@ const PROBE_UNITS: usize = 4096;
 /// Whether `data` is UTF-16 text, and in which byte order: a byte order mark, or (without one)
 /// mostly ASCII characters, each with a NUL high byte, and no NUL characters.
 pub fn sniff(data: &[u8]) -> Option<Utf16> {
-    match data {
-        [0xFF, 0xFE, ..] => return Some(Utf16::Le),
-        [0xFE, 0xFF, ..] => return Some(Utf16::Be),
-        _ => {}
+    let bom = match data {
+        [0xFF, 0xFE, ..] => Some(Utf16::Le),
+        [0xFE, 0xFF, ..] => Some(Utf16::Be),
+        _ => None,
+    };
+    if let Some(order) = bom {
+        // A mark alone could be two stray bytes: the text after it must be UTF-16 too, with at
+        // least a quarter ASCII characters (keys, names and punctuation are ASCII).
+        let body = &data[2..];
+        let units = (body.len() / 2).min(PROBE_UNITS);
+        let ascii = body[..units * 2]
+            .chunks_exact(2)
+            .filter(|p| match order {
+                Utf16::Le => p[1] == 0 && p[0] != 0,
+                Utf16::Be => p[0] == 0 && p[1] != 0,
+            })
+            .count();
+        return (units == 0 || ascii * 4 >= units).then_some(order);
     }
     let units = (data.len() / 2).min(PROBE_UNITS);
     // Most text has no NUL at all: one memchr and done.
@@ -114,6 +128,8 @@ mod tests {
         assert_eq!(sniff(&be("KEY=value\r\n")), Some(Utf16::Be));
         assert_eq!(sniff(b"plain ascii text"), None);
         assert_eq!(sniff(&[0, 0, 0, 0, 1, 2, 3, 4, 0, 0]), None);
+        // Stray bytes that look like a mark, then no UTF-16.
+        assert_eq!(sniff(b"\xff\xfe\x80\n\xc3\"sk-proj-abcdef\""), None);
     }
 
     #[test]
