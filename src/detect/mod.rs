@@ -99,9 +99,12 @@ impl Detector {
             Some(Engine::new(&below)?)
         };
         let endpoint_hosts = rules.iter().map(|r| endpoint_hosts(r, all)).collect();
+        // Keywords that are part of a key (not context words a window away) say what an encoded
+        // key looks like.
         let base64_needles = decode::base64::Needles::new(
             rules
                 .iter()
+                .filter(|r| r.window == 0)
                 .flat_map(|r| r.keywords.iter().map(String::as_str)),
         );
         // Exposure rules come after the engine's, so engine rule indices stay valid.

@@ -43,8 +43,12 @@ static IN_RUN: [bool; 256] = {
 /// alignments it can have in an encoded stream, the characters that depend on the keyword alone
 /// (standard and URL-safe). A run is decoded only when one of these occurs in it.
 pub struct Needles {
-    finder: Option<AhoCorasick>,
+    /// Small groups search with SIMD (Teddy); one automaton of hundreds of needles would not.
+    finders: Vec<AhoCorasick>,
 }
+
+/// Needles per automaton.
+const GROUP: usize = 24;
 
 impl Needles {
     pub fn new<'a>(keywords: impl IntoIterator<Item = &'a str>) -> Needles {
@@ -71,16 +75,16 @@ impl Needles {
             }
         }
         Needles {
-            finder: (!needles.is_empty())
-                .then(|| {
+            finders: needles
+                .chunks(GROUP)
+                .filter_map(|group| {
                     AhoCorasick::builder()
                         .match_kind(MatchKind::LeftmostFirst)
                         .kind(Some(AhoCorasickKind::DFA))
-                        .build(&needles)
-                        .or_else(|_| AhoCorasick::new(&needles))
+                        .build(group)
                         .ok()
                 })
-                .flatten(),
+                .collect(),
         }
     }
 }
@@ -89,19 +93,22 @@ impl Needles {
 /// rule keyword and turns out to be text.
 pub fn decode_runs(data: &[u8], needles: &Needles, budget: &mut usize) -> Vec<Decoded> {
     let mut out = Vec::new();
-    let Some(finder) = &needles.finder else {
-        return out;
-    };
+    let mut hits: Vec<(usize, usize)> = needles
+        .finders
+        .iter()
+        .flat_map(|f| f.find_iter(data).map(|h| (h.start(), h.end())))
+        .collect();
+    hits.sort_unstable();
     let mut done = 0;
-    for hit in finder.find_iter(data) {
-        if hit.start() < done {
+    for (hit_start, hit_end) in hits {
+        if hit_start < done {
             continue;
         }
-        let mut start = hit.start();
+        let mut start = hit_start;
         while start > done && IN_RUN[data[start - 1] as usize] {
             start -= 1;
         }
-        let mut end = hit.end();
+        let mut end = hit_end;
         while end < data.len() && IN_RUN[data[end] as usize] {
             end += 1;
         }
