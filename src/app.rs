@@ -37,7 +37,9 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Scan(args) => scan(args),
         Command::Validate(args) => validate_input(args),
         Command::Rules(RulesCommand::List { format, rules }) => {
-            let set = load_rules(&rules)?;
+            let mut set = load_rules(&rules)?;
+            // The exposure rules live in code (they judge paths), but users list them all the same.
+            set.rules.extend(crate::detect::exposure::rules());
             let mut out = std::io::stdout().lock();
             ignore_broken_pipe(match format {
                 ListFormat::Text => report::rules::write_text(&set, &mut out),

@@ -331,3 +331,46 @@ fn a_reader_that_stops_early_is_not_an_error() {
     assert!(!stderr.contains("Broken pipe"), "stderr: {stderr}");
     assert!(stdout.contains("status=1"), "{stdout}");
 }
+
+#[test]
+fn rules_list_json_names_every_rule_with_provider_name_and_confidence() {
+    let out = keyhound()
+        .args(["rules", "list", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let rules: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let providers: std::collections::BTreeSet<&str> = rules
+        .iter()
+        .filter_map(|r| r["provider"].as_str())
+        .collect();
+    assert!(providers.len() >= 40, "{} providers", providers.len());
+    for r in &rules {
+        for field in ["id", "provider", "name", "confidence"] {
+            assert!(r[field].is_string(), "{field} missing in {r}");
+        }
+    }
+    let ids: Vec<&str> = rules.iter().filter_map(|r| r["id"].as_str()).collect();
+    for id in [
+        "openai-project-key",
+        "client-exposed-env-var",
+        "browser-sdk-opt-in",
+    ] {
+        assert!(ids.contains(&id), "{id} is not listed");
+    }
+}
+
+#[test]
+fn rules_list_text_groups_rules_under_their_provider() {
+    let out = keyhound().args(["rules", "list"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let openai = text.find("OpenAI (openai)").expect("an OpenAI heading");
+    let project = text.find("openai-project-key").unwrap();
+    let next_heading = text[openai + 1..]
+        .lines()
+        .skip(1)
+        .find(|l| !l.starts_with(' '))
+        .and_then(|l| text.find(l))
+        .unwrap_or(text.len());
+    assert!(openai < project && project < next_heading);
+}
