@@ -9,7 +9,7 @@ use std::{
 
 use ignore::{WalkBuilder, WalkState};
 
-use super::is_binary;
+use super::{is_binary, BINARY_PROBE};
 use crate::{
     detect::Blob,
     diag::Diagnostics,
@@ -98,7 +98,7 @@ pub fn walk(
                         opts.max_file_size
                     ));
                 }
-                Ok(FileRead::Data) if is_binary(&buf) => {
+                Ok(FileRead::Binary) => {
                     ScanStats::add(&stats.skipped_binary, 1);
                 }
                 Ok(FileRead::Data) => {
@@ -122,12 +122,14 @@ pub fn walk(
 }
 
 enum FileRead {
+    /// `buf` holds the whole file, which is text.
     Data,
+    Binary,
     TooLarge(u64),
 }
 
-/// Reads a file into `buf` unless it is larger than `max`; a file that grows while being read is
-/// cut at `max + 1` bytes and counted as too large.
+/// Reads a text file into `buf` unless it is larger than `max`; a file that grows while being
+/// read is cut at `max + 1` bytes and counted as too large.
 fn read_file(path: &Path, max: u64, buf: &mut Vec<u8>) -> std::io::Result<FileRead> {
     let file = File::open(path)?;
     let len = file.metadata()?.len();
@@ -136,9 +138,21 @@ fn read_file(path: &Path, max: u64, buf: &mut Vec<u8>) -> std::io::Result<FileRe
     }
     buf.clear();
     buf.reserve(len as usize + 1);
-    file.take(max + 1).read_to_end(buf)?;
+    let mut file = file.take(max + 1);
+    if len > BINARY_PROBE as u64 {
+        // Judge a big file by its head before reading the rest: binaries (images, wasm, native
+        // modules) are then skipped at the cost of one small read.
+        (&mut file).take(BINARY_PROBE as u64).read_to_end(buf)?;
+        if is_binary(buf) {
+            return Ok(FileRead::Binary);
+        }
+    }
+    file.read_to_end(buf)?;
     if buf.len() as u64 > max {
         return Ok(FileRead::TooLarge(buf.len() as u64));
+    }
+    if is_binary(buf) {
+        return Ok(FileRead::Binary);
     }
     Ok(FileRead::Data)
 }
@@ -155,5 +169,51 @@ pub fn display_path(path: &Path, root: Option<&Path>) -> String {
         s.replace('\\', "/")
     } else {
         s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(content: &[u8]) -> (FileRead, Vec<u8>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, content).unwrap();
+        let mut buf = Vec::new();
+        (read_file(&path, 1 << 20, &mut buf).unwrap(), buf)
+    }
+
+    #[test]
+    fn big_file_with_nul_in_its_head_is_binary() {
+        let mut content = vec![b'a'; 100_000];
+        content[BINARY_PROBE - 1] = 0;
+        assert!(matches!(read(&content).0, FileRead::Binary));
+    }
+
+    #[test]
+    fn small_file_with_nul_is_binary() {
+        assert!(matches!(read(b"ab\0cd").0, FileRead::Binary));
+    }
+
+    #[test]
+    fn nul_after_the_head_does_not_make_a_file_binary() {
+        let mut content = vec![b'a'; 100_000];
+        content[BINARY_PROBE] = 0;
+        let (kind, buf) = read(&content);
+        assert!(matches!(kind, FileRead::Data));
+        assert_eq!(buf, content);
+    }
+
+    #[test]
+    fn file_over_the_limit_is_too_large() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, vec![b'a'; 20_000]).unwrap();
+        let mut buf = Vec::new();
+        assert!(matches!(
+            read_file(&path, 10_000, &mut buf).unwrap(),
+            FileRead::TooLarge(20_000)
+        ));
     }
 }
