@@ -118,10 +118,24 @@ impl Engine {
     pub fn find(&self, hay: &[u8]) -> Vec<RawMatch> {
         // (rule, start, end) windows in which that rule's regex must run.
         let mut windows: Vec<(usize, usize, usize)> = Vec::new();
+        // Per rule, the index in `windows` of its latest window. Hits come in order of start, so
+        // a rule's next window either overlaps its latest one (and widens it) or lies after it:
+        // a file dense with keywords costs one window per stretch, not one per hit.
+        let mut latest: Vec<usize> = Vec::new();
         self.keyword_hits(hay, |k, start, end| {
+            if latest.is_empty() {
+                latest.resize(self.rules.len(), usize::MAX);
+            }
             for &r in &self.keyword_rules[k] {
                 let reach = self.rules[r].reach;
-                windows.push((r, start.saturating_sub(reach), (end + reach).min(hay.len())));
+                let (from, to) = (start.saturating_sub(reach), (end + reach).min(hay.len()));
+                match windows.get_mut(latest[r]) {
+                    Some(w) if from <= w.2 => w.2 = w.2.max(to),
+                    _ => {
+                        latest[r] = windows.len();
+                        windows.push((r, from, to));
+                    }
+                }
             }
         });
         if windows.is_empty() {
@@ -366,6 +380,14 @@ regex = '(?:^|[^A-Za-z0-9_])(?P<secret>tok_[A-Za-z0-9]{16})(?:[^A-Za-z0-9_]|$)'
         let found = e.find(hay.as_bytes());
         assert_eq!(found.len(), 1);
         assert_eq!(&hay[found[0].start..found[0].end], "tok_ZyXwVuTs98765432");
+    }
+
+    #[test]
+    fn every_secret_in_a_dense_run_of_keyword_hits_is_found() {
+        let (e, _) = engine(TOKEN_RULE);
+        // Overlapping windows merge into one; no secret inside may be lost.
+        let hay = "tok_ tok_AbCdEfGh12345678 ".repeat(1000);
+        assert_eq!(e.find(hay.as_bytes()).len(), 1000);
     }
 
     #[test]
