@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the tables of BENCHMARKS.md: `bench/run.sh [tree|longline|all]` prints Markdown on
+# Regenerates the tables of BENCHMARKS.md: `bench/run.sh [tree|longline|dense|all]` prints Markdown on
 # stdout (progress on stderr). Needs hyperfine, ripgrep, python3 and, for the comparison with
 # kingfisher, `pip install kingfisher-bin`; inputs are built by bench/tree.sh under bench/work/.
 #
@@ -13,6 +13,7 @@ repo="$(dirname "$here")"
 work="$here/work"
 tree="$work/tree"
 ll="$work/longline"
+dense="$work/dense"
 rounds="${ROUNDS:-3}"
 warmup="${WARMUP:-1}"
 runs="${RUNS:-3}"
@@ -202,5 +203,21 @@ if [ "$what" = longline ] || [ "$what" = all ]; then
     "rg short=$(q rg "${rg_args[@]}" "$ll/short.js")" \
     "rg oneline=$(q rg "${rg_args[@]}" "$ll/oneline.js")"
   table longline
+  echo
+fi
+
+if [ "$what" = dense ] || [ "$what" = all ]; then
+  echo "## Dense input: many keyword hits, many findings"
+  echo
+  echo "- dense.js: $(stat -c %s "$dense/dense.js") bytes of \`const baseURL = openai; \` repeated (two keyword hits every 24 bytes, no secret)"
+  echo "- many.js: 200,000 distinct tokens of a neutral test format on one line, found by the rule file \`bench/work/dense/tok.toml\` (keyhound's own rules are loaded too)"
+  echo
+  n_many="$("$kh" scan "$dense/many.js" --rules "$dense/tok.toml" -f jsonl --exit-code 0 | wc -l)"
+  echo "Findings in many.js: $n_many."
+  echo
+  bench dense "$runs" \
+    "keyhound dense.js=$(q "$kh" scan "$dense/dense.js" -f jsonl --exit-code 0)" \
+    "keyhound many.js=$(q "$kh" scan "$dense/many.js" --rules "$dense/tok.toml" -f jsonl --exit-code 0)"
+  table dense
   echo
 fi

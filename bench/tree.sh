@@ -86,3 +86,36 @@ echo "tree: $tree: $files files, $bytes bytes ($((bytes / 1024 / 1024)) MiB)" >&
 for f in "$ll"/short.js "$ll"/oneline.js; do
   echo "longline: $f: $(stat -c %s "$f") bytes, $(wc -l <"$f") newlines" >&2
 done
+
+# Dense inputs, to keep the cost per keyword hit and per finding linear:
+#   dense.js: 50 MiB of nothing but keyword hits (no secret);
+#   many.js: 200,000 distinct tokens of a neutral test format on one line, with the rule file
+#   tok.toml that finds them (not a real provider format, so nothing here is a real key).
+dense="$work/dense"
+if [ ! -f "$dense/many.js" ]; then
+  mkdir -p "$dense"
+  python3 - "$dense" <<'EOF'
+import os, random, string, sys
+d = sys.argv[1]
+with open(os.path.join(d, "dense.js"), "w") as f:
+    f.write("const baseURL = openai; " * (50 * 1024 * 1024 // 24))
+r = random.Random(1)
+alnum = string.ascii_letters + string.digits
+with open(os.path.join(d, "many.js"), "w") as f:
+    f.write(" ".join("tok_" + "".join(r.choice(alnum) for _ in range(16)) for _ in range(200000)))
+with open(os.path.join(d, "tok.toml"), "w") as f:
+    f.write("""[provider]
+id = "bench"
+name = "Bench"
+rotation_url = "https://example.invalid"
+remediation = "none"
+
+[[rules]]
+id = "bench-token"
+name = "Bench token"
+confidence = "high"
+keywords = ["tok_"]
+regex = '(?:^|[^A-Za-z0-9_])(?P<secret>tok_[A-Za-z0-9]{16})(?:[^A-Za-z0-9_]|$)'
+""")
+EOF
+fi
