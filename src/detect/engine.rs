@@ -52,7 +52,9 @@ pub struct RawMatch {
 /// Compiled rules, ready to scan any number of blobs from any number of threads.
 pub struct Engine {
     rules: Vec<CompiledRule>,
-    keywords: AhoCorasick,
+    /// Keyword searchers, each for at most `KEYWORDS_PER_SEARCHER` keywords, with the index of
+    /// each of its patterns among all keywords.
+    searchers: Vec<(AhoCorasick, Vec<usize>)>,
     /// For each keyword pattern, the rules that use it.
     keyword_rules: Vec<Vec<usize>>,
     /// For each keyword pattern, every keyword that is a prefix of it (itself included): the
@@ -64,6 +66,11 @@ pub struct Engine {
 
 /// Prefix of an `allow` entry that names one exact secret by its SHA-256 instead of a pattern.
 const ALLOW_SHA256: &str = "sha256:";
+
+/// Most keywords one Aho-Corasick searcher gets. Its SIMD prefilter (Teddy) takes at most 64
+/// patterns; past that the search falls back to a byte-at-a-time automaton several times slower,
+/// so more keywords are split over several searchers, each a fast pass of its own.
+const KEYWORDS_PER_SEARCHER: usize = 64;
 
 /// Window used when a rule's pattern has no upper bound on its length.
 const UNBOUNDED_REACH: usize = 1024;
@@ -97,17 +104,29 @@ impl Engine {
         // Leftmost-longest rather than standard (overlapping) semantics, because only the
         // leftmost kinds get the SIMD (Teddy) prefilter that makes the pass as fast as ripgrep's;
         // `find` restores the overlapping hits (see `keyword_hits`).
-        let keywords = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(&keywords)
-            .map_err(|e| CompileError {
-                file: String::new(),
-                id: String::new(),
-                message: format!("keywords: {e}"),
-            })?;
+        // Short keywords together and long ones together: Teddy fingerprints the first bytes of
+        // the shortest pattern, so a group of long keywords gives fewer false candidates.
+        let mut order: Vec<usize> = (0..keywords.len()).collect();
+        order.sort_by_key(|&k| (keywords[k].len(), k));
+        let groups = order.len().div_ceil(KEYWORDS_PER_SEARCHER).max(1);
+        let per_group = order.len().div_ceil(groups).max(1);
+        let searchers = order
+            .chunks(per_group)
+            .map(|ids| {
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .build(ids.iter().map(|&k| &keywords[k]))
+                    .map(|ac| (ac, ids.to_vec()))
+                    .map_err(|e| CompileError {
+                        file: String::new(),
+                        id: String::new(),
+                        message: format!("keywords: {e}"),
+                    })
+            })
+            .collect::<Result<_, _>>()?;
         Ok(Engine {
             rules: compiled,
-            keywords,
+            searchers,
             keyword_rules,
             prefixes,
             keyword_lens,
@@ -171,20 +190,30 @@ impl Engine {
     /// A leftmost-longest search from `at` finds the first start at which any keyword matches,
     /// with the longest keyword there; the other keywords matching at that start are exactly its
     /// prefixes that are keywords. Resuming one byte after the start (not after the end) finds
-    /// the keywords that begin inside this one.
+    /// the keywords that begin inside this one. With several searchers, their hits are merged
+    /// in order of start (a prefix in another searcher's group may then be reported twice,
+    /// which only repeats a window).
     fn keyword_hits(&self, hay: &[u8], mut hit: impl FnMut(usize, usize, usize)) {
-        let mut at = 0;
-        while at < hay.len() {
-            let Some(m) = self
-                .keywords
-                .find(aho_corasick::Input::new(hay).span(at..hay.len()))
-            else {
-                break;
-            };
-            for &k in &self.prefixes[m.pattern().as_usize()] {
-                hit(k, m.start(), m.start() + self.keyword_lens[k]);
+        let find = |s: usize, at: usize| -> Option<(usize, usize)> {
+            if at >= hay.len() {
+                return None;
             }
-            at = m.start() + 1;
+            let (ac, ids) = &self.searchers[s];
+            ac.find(aho_corasick::Input::new(hay).span(at..hay.len()))
+                .map(|m| (m.start(), ids[m.pattern().as_usize()]))
+        };
+        let mut next: Vec<Option<(usize, usize)>> =
+            (0..self.searchers.len()).map(|s| find(s, 0)).collect();
+        while let Some((s, (start, k))) = next
+            .iter()
+            .enumerate()
+            .filter_map(|(s, n)| n.map(|n| (s, n)))
+            .min_by_key(|&(_, (start, _))| start)
+        {
+            for &p in &self.prefixes[k] {
+                hit(p, start, start + self.keyword_lens[p]);
+            }
+            next[s] = find(s, start + 1);
         }
     }
 
@@ -454,6 +483,33 @@ regex = 'cdef[0-9]{8}'
         assert_eq!(ids("abcd12345678"), ["prefix"]);
         // `cdef` begins inside the keyword `abcd`.
         assert_eq!(ids("xabcdef12345678"), ["inner"]);
+    }
+
+    #[test]
+    fn more_keywords_than_one_searcher_takes_are_all_found() {
+        let n = KEYWORDS_PER_SEARCHER * 2 + 5;
+        let toml: String = (0..n)
+            .map(|i| {
+                format!(
+                    "[[rules]]\nid = 'r{i}'\nname = 'R'\nconfidence = 'high'\n\
+                     keywords = ['kw{i:03}x']\nregex = 'kw{i:03}x[0-9]{{8}}'\n"
+                )
+            })
+            .collect();
+        let (e, rules) = engine(&toml);
+        let hay: String = (0..n)
+            .rev()
+            .map(|i| format!("kw{i:03}x12345678 "))
+            .collect();
+        let mut ids: Vec<String> = e
+            .find(hay.as_bytes())
+            .iter()
+            .map(|m| rules[m.rule].id.clone())
+            .collect();
+        assert_eq!(ids.len(), n);
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), n);
     }
 
     #[test]
