@@ -2,7 +2,7 @@
 //! a bounded window around its keywords' hits. The cost is one linear pass over the bytes plus work
 //! proportional to the number of hits, however long the lines are.
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, MatchKind};
 use regex_automata::{
     meta::{self, Regex},
     util::captures::Captures,
@@ -52,13 +52,25 @@ pub struct RawMatch {
 /// Compiled rules, ready to scan any number of blobs from any number of threads.
 pub struct Engine {
     rules: Vec<CompiledRule>,
-    keywords: AhoCorasick,
+    /// Keyword searchers, each for at most `KEYWORDS_PER_SEARCHER` keywords, with the index of
+    /// each of its patterns among all keywords.
+    searchers: Vec<(AhoCorasick, Vec<usize>)>,
     /// For each keyword pattern, the rules that use it.
     keyword_rules: Vec<Vec<usize>>,
+    /// For each keyword pattern, every keyword that is a prefix of it (itself included): the
+    /// keywords that also match wherever it matches, at the same start.
+    prefixes: Vec<Vec<usize>>,
+    /// Length of each keyword pattern.
+    keyword_lens: Vec<usize>,
 }
 
 /// Prefix of an `allow` entry that names one exact secret by its SHA-256 instead of a pattern.
 const ALLOW_SHA256: &str = "sha256:";
+
+/// Most keywords one Aho-Corasick searcher gets. Its SIMD prefilter (Teddy) takes at most 64
+/// patterns; past that the search falls back to a byte-at-a-time automaton several times slower,
+/// so more keywords are split over several searchers, each a fast pass of its own.
+const KEYWORDS_PER_SEARCHER: usize = 64;
 
 /// Window used when a rule's pattern has no upper bound on its length.
 const UNBOUNDED_REACH: usize = 1024;
@@ -80,20 +92,44 @@ impl Engine {
                 }
             }
         }
-        let keywords = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&keywords)
-            .or_else(|_| AhoCorasick::builder().build(&keywords))
-            .map_err(|e| CompileError {
-                file: String::new(),
-                id: String::new(),
-                message: format!("keywords: {e}"),
-            })?;
+        let prefixes = keywords
+            .iter()
+            .map(|k| {
+                (0..keywords.len())
+                    .filter(|&j| k.as_bytes().starts_with(keywords[j].as_bytes()))
+                    .collect()
+            })
+            .collect();
+        let keyword_lens = keywords.iter().map(String::len).collect();
+        // Leftmost-longest rather than standard (overlapping) semantics, because only the
+        // leftmost kinds get the SIMD (Teddy) prefilter that makes the pass as fast as ripgrep's;
+        // `find` restores the overlapping hits (see `keyword_hits`).
+        // Short keywords together and long ones together: Teddy fingerprints the first bytes of
+        // the shortest pattern, so a group of long keywords gives fewer false candidates.
+        let mut order: Vec<usize> = (0..keywords.len()).collect();
+        order.sort_by_key(|&k| (keywords[k].len(), k));
+        let groups = order.len().div_ceil(KEYWORDS_PER_SEARCHER).max(1);
+        let per_group = order.len().div_ceil(groups).max(1);
+        let searchers = order
+            .chunks(per_group)
+            .map(|ids| {
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .build(ids.iter().map(|&k| &keywords[k]))
+                    .map(|ac| (ac, ids.to_vec()))
+                    .map_err(|e| CompileError {
+                        file: String::new(),
+                        id: String::new(),
+                        message: format!("keywords: {e}"),
+                    })
+            })
+            .collect::<Result<_, _>>()?;
         Ok(Engine {
             rules: compiled,
-            keywords,
+            searchers,
             keyword_rules,
+            prefixes,
+            keyword_lens,
         })
     }
 
@@ -101,16 +137,26 @@ impl Engine {
     pub fn find(&self, hay: &[u8]) -> Vec<RawMatch> {
         // (rule, start, end) windows in which that rule's regex must run.
         let mut windows: Vec<(usize, usize, usize)> = Vec::new();
-        for hit in self.keywords.find_overlapping_iter(hay) {
-            for &r in &self.keyword_rules[hit.pattern().as_usize()] {
-                let reach = self.rules[r].reach;
-                windows.push((
-                    r,
-                    hit.start().saturating_sub(reach),
-                    (hit.end() + reach).min(hay.len()),
-                ));
+        // Per rule, the index in `windows` of its latest window. Hits come in order of start, so
+        // a rule's next window either overlaps its latest one (and widens it) or lies after it:
+        // a file dense with keywords costs one window per stretch, not one per hit.
+        let mut latest: Vec<usize> = Vec::new();
+        self.keyword_hits(hay, |k, start, end| {
+            if latest.is_empty() {
+                latest.resize(self.rules.len(), usize::MAX);
             }
-        }
+            for &r in &self.keyword_rules[k] {
+                let reach = self.rules[r].reach;
+                let (from, to) = (start.saturating_sub(reach), (end + reach).min(hay.len()));
+                match windows.get_mut(latest[r]) {
+                    Some(w) if from <= w.2 => w.2 = w.2.max(to),
+                    _ => {
+                        latest[r] = windows.len();
+                        windows.push((r, from, to));
+                    }
+                }
+            }
+        });
         if windows.is_empty() {
             return Vec::new();
         }
@@ -136,6 +182,39 @@ impl Engine {
             self.find_in_window(r, hay, start, end, caps, &mut candidates);
         }
         resolve_overlaps(candidates, &self.rules)
+    }
+
+    /// Calls `hit(keyword, start, end)` for every occurrence of every keyword, overlapping ones
+    /// included, in order of start.
+    ///
+    /// A leftmost-longest search from `at` finds the first start at which any keyword matches,
+    /// with the longest keyword there; the other keywords matching at that start are exactly its
+    /// prefixes that are keywords. Resuming one byte after the start (not after the end) finds
+    /// the keywords that begin inside this one. With several searchers, their hits are merged
+    /// in order of start (a prefix in another searcher's group may then be reported twice,
+    /// which only repeats a window).
+    fn keyword_hits(&self, hay: &[u8], mut hit: impl FnMut(usize, usize, usize)) {
+        let find = |s: usize, at: usize| -> Option<(usize, usize)> {
+            if at >= hay.len() {
+                return None;
+            }
+            let (ac, ids) = &self.searchers[s];
+            ac.find(aho_corasick::Input::new(hay).span(at..hay.len()))
+                .map(|m| (m.start(), ids[m.pattern().as_usize()]))
+        };
+        let mut next: Vec<Option<(usize, usize)>> =
+            (0..self.searchers.len()).map(|s| find(s, 0)).collect();
+        while let Some((s, (start, k))) = next
+            .iter()
+            .enumerate()
+            .filter_map(|(s, n)| n.map(|n| (s, n)))
+            .min_by_key(|&(_, (start, _))| start)
+        {
+            for &p in &self.prefixes[k] {
+                hit(p, start, start + self.keyword_lens[p]);
+            }
+            next[s] = find(s, start + 1);
+        }
     }
 
     fn find_in_window(
@@ -333,6 +412,14 @@ regex = '(?:^|[^A-Za-z0-9_])(?P<secret>tok_[A-Za-z0-9]{16})(?:[^A-Za-z0-9_]|$)'
     }
 
     #[test]
+    fn every_secret_in_a_dense_run_of_keyword_hits_is_found() {
+        let (e, _) = engine(TOKEN_RULE);
+        // Overlapping windows merge into one; no secret inside may be lost.
+        let hay = "tok_ tok_AbCdEfGh12345678 ".repeat(1000);
+        assert_eq!(e.find(hay.as_bytes()).len(), 1000);
+    }
+
+    #[test]
     fn adjacent_secrets_sharing_one_separator_are_both_found() {
         let (e, _) = engine(TOKEN_RULE);
         let hay = "tok_AbCdEfGh12345678,tok_ZyXwVuTs98765432";
@@ -360,6 +447,69 @@ regex = 'key_[a-z]{12}'
         let found = e.find(b"key_qwertyuiopas");
         assert_eq!(found.len(), 1);
         assert_eq!(rules[found[0].rule].id, "long");
+    }
+
+    #[test]
+    fn keywords_inside_other_keywords_still_trigger_their_rules() {
+        let (e, rules) = engine(
+            r#"
+[[rules]]
+id = "prefix"
+name = "Prefix"
+confidence = "high"
+keywords = ["abc"]
+regex = 'abc[a-d0-9]{9}'
+[[rules]]
+id = "long"
+name = "Long"
+confidence = "medium"
+keywords = ["abcd"]
+regex = 'abcd[0-9]{8}'
+[[rules]]
+id = "inner"
+name = "Inner"
+confidence = "medium"
+keywords = ["cdef"]
+regex = 'cdef[0-9]{8}'
+"#,
+        );
+        let ids = |hay: &str| -> Vec<&str> {
+            e.find(hay.as_bytes())
+                .iter()
+                .map(|m| rules[m.rule].id.as_str())
+                .collect()
+        };
+        // `abc` is a prefix of the keyword `abcd` found here; its rule must run and wins.
+        assert_eq!(ids("abcd12345678"), ["prefix"]);
+        // `cdef` begins inside the keyword `abcd`.
+        assert_eq!(ids("xabcdef12345678"), ["inner"]);
+    }
+
+    #[test]
+    fn more_keywords_than_one_searcher_takes_are_all_found() {
+        let n = KEYWORDS_PER_SEARCHER * 2 + 5;
+        let toml: String = (0..n)
+            .map(|i| {
+                format!(
+                    "[[rules]]\nid = 'r{i}'\nname = 'R'\nconfidence = 'high'\n\
+                     keywords = ['kw{i:03}x']\nregex = 'kw{i:03}x[0-9]{{8}}'\n"
+                )
+            })
+            .collect();
+        let (e, rules) = engine(&toml);
+        let hay: String = (0..n)
+            .rev()
+            .map(|i| format!("kw{i:03}x12345678 "))
+            .collect();
+        let mut ids: Vec<String> = e
+            .find(hay.as_bytes())
+            .iter()
+            .map(|m| rules[m.rule].id.clone())
+            .collect();
+        assert_eq!(ids.len(), n);
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), n);
     }
 
     #[test]

@@ -191,11 +191,13 @@ impl Detector {
             let secret = String::from_utf8_lossy(secret_bytes).into_owned();
             let secret_sha256 = sha256_hex(secret_bytes);
             let (line, column) = lines.position(m.start);
+            let line_start = lines.line_start;
             let (end_line, end_column) = lines.position(m.end);
+            let line_end = lines.line_end();
             let nth = occurrences
                 .entry((m.rule, secret_sha256.clone()))
                 .or_insert(0);
-            let (snippet, snippet_unredacted) = snippet(blob.data, m, &spans);
+            let (snippet, snippet_unredacted) = snippet(blob.data, m, &spans, line_start, line_end);
             out.push(Finding {
                 kind: FindingKind::Secret,
                 rule_id: rule.id.clone(),
@@ -280,9 +282,11 @@ impl Detector {
             confidence: rule.confidence,
             note: None,
         };
-        let (snippet, _) = snippet(blob.data, &me, &redact_spans);
         let (line, column) = lines.position(e.start);
+        let line_start = lines.line_start;
         let (end_line, end_column) = lines.position(e.end);
+        let line_end = lines.line_end();
+        let (snippet, _) = snippet(blob.data, &me, &redact_spans, line_start, line_end);
         let reason = exposure_at(blob, e.start).reason;
         Finding {
             kind: FindingKind::Exposure,
@@ -338,7 +342,10 @@ impl Detector {
             for mut o in below.find(&data[from..to]) {
                 o.start += from;
                 o.end += from;
-                if !matches.iter().any(|k| k.start < o.end && o.start < k.end) {
+                // `matches` is sorted and disjoint: the only one that can overlap `o` is the
+                // first to end after `o` starts.
+                let i = matches.partition_point(|k| k.end <= o.start);
+                if matches.get(i).is_none_or(|k| k.start >= o.end) {
                     spans.push(o);
                 }
             }
@@ -364,12 +371,18 @@ fn exposure_at(blob: &Blob<'_>, offset: usize) -> Exposure {
 }
 
 /// Turns byte offsets into 1-based (line, column) without scanning the blob more than once, as
-/// long as offsets are asked for in increasing order (they are, but for an end before a start).
+/// long as offsets are asked for in increasing order (they are: matches are sorted and disjoint).
+/// Columns are counted on from the last position too, so a minified bundle with thousands of
+/// secrets on one line stays linear.
 struct LineCounter<'a> {
     data: &'a [u8],
     offset: usize,
     line: usize,
     line_start: usize,
+    /// Code points from `line_start` to `offset`.
+    column: usize,
+    /// End of the current line (its `\n` or the end of the data), once asked for.
+    line_end: Option<usize>,
 }
 
 impl<'a> LineCounter<'a> {
@@ -379,6 +392,8 @@ impl<'a> LineCounter<'a> {
             offset: 0,
             line: 1,
             line_start: 0,
+            column: 0,
+            line_end: None,
         }
     }
 
@@ -391,9 +406,31 @@ impl<'a> LineCounter<'a> {
         if newlines > 0 {
             self.line += newlines;
             self.line_start = self.offset + memchr::memrchr(b'\n', seg).unwrap() + 1;
+            self.column = 0;
+            self.line_end = None;
+            self.offset = self.line_start;
+        } else if self
+            .data
+            .get(self.offset)
+            .is_some_and(|&b| (0x80..0xc0).contains(&b))
+        {
+            // The last position may split a character, and counting on from it would count the
+            // halves apart: count this line from its start instead (rare: keys are ASCII).
+            self.column = 0;
+            self.offset = self.line_start;
         }
+        self.column += count_chars(&self.data[self.offset..at]);
         self.offset = at;
-        (self.line, 1 + count_chars(&self.data[self.line_start..at]))
+        (self.line, 1 + self.column)
+    }
+
+    /// Where the line of the last position ends: its `\n`, or the end of the data.
+    fn line_end(&mut self) -> usize {
+        let offset = self.offset;
+        let data = self.data;
+        *self.line_end.get_or_insert_with(|| {
+            memchr::memchr(b'\n', &data[offset..]).map_or(data.len(), |i| offset + i)
+        })
     }
 }
 
@@ -405,11 +442,16 @@ fn count_chars(s: &[u8]) -> usize {
         .sum()
 }
 
-/// The line around `m`, cut to a readable width, with every matched secret on it redacted (and
-/// the same text unredacted, for `--show-secrets`).
-fn snippet(data: &[u8], m: &RawMatch, all: &[RawMatch]) -> (String, String) {
-    let line_start = memchr::memrchr(b'\n', &data[..m.start]).map_or(0, |i| i + 1);
-    let line_end = memchr::memchr(b'\n', &data[m.end..]).map_or(data.len(), |i| m.end + i);
+/// The line around `m` (from the start of the line `m` starts on to the end of the line it ends
+/// on), cut to a readable width, with every matched secret on it redacted (and the same text
+/// unredacted, for `--show-secrets`).
+fn snippet(
+    data: &[u8],
+    m: &RawMatch,
+    all: &[RawMatch],
+    line_start: usize,
+    line_end: usize,
+) -> (String, String) {
     let mut from = m.start.saturating_sub(SNIPPET_CONTEXT).max(line_start);
     let mut to = (m.end + SNIPPET_CONTEXT).min(line_end);
     while from > line_start && (data[from] as i8) < -0x40 {
@@ -418,12 +460,16 @@ fn snippet(data: &[u8], m: &RawMatch, all: &[RawMatch]) -> (String, String) {
     while to < line_end && (data[to] as i8) < -0x40 {
         to += 1;
     }
-    // Widen to whole secrets so none is cut in half (a half key is still half a key).
-    for o in all {
-        if o.start < from && o.end > from {
+    // Widen to whole secrets so none is cut in half (a half key is still half a key). `all` is
+    // sorted and its spans are disjoint, so ends are sorted too and a binary search finds the
+    // one secret that can straddle each edge: a blob with many secrets stays linear.
+    if let Some(o) = all.get(all.partition_point(|o| o.end <= from)) {
+        if o.start < from {
             from = o.start;
         }
-        if o.start < to && o.end > to {
+    }
+    if let Some(o) = all.get(all.partition_point(|o| o.end <= to)) {
+        if o.start < to {
             to = o.end;
         }
     }
@@ -434,7 +480,8 @@ fn snippet(data: &[u8], m: &RawMatch, all: &[RawMatch]) -> (String, String) {
         raw.push('…');
     }
     let mut pos = from;
-    for o in all.iter().filter(|o| o.start >= from && o.end <= to) {
+    let first = all.partition_point(|o| o.start < from);
+    for o in all[first..].iter().take_while(|o| o.end <= to) {
         let before = clean(&data[pos..o.start]);
         redacted.push_str(&before);
         raw.push_str(&before);
@@ -464,6 +511,65 @@ fn clean(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn snippet_redacts_every_secret_on_the_line_and_cuts_none() {
+        let s1 = "Q1w2E3r4T5y6U7i8O9p0";
+        let s2 = "Z1x2C3v4B5n6M7a8S9d0";
+        let s3 = "L1k2J3h4G5f6D7s8A9q0";
+        // s1 at 100..120; s2 inside the context after it; s3 straddles the context's end.
+        let line = format!(
+            "{}{s1} {s2}{}{s3}{}",
+            "x".repeat(100),
+            "-".repeat(29),
+            "y".repeat(100)
+        );
+        let at = |sec: &str| {
+            let start = line.find(sec).unwrap();
+            RawMatch {
+                rule: 0,
+                start,
+                end: start + sec.len(),
+                confidence: Confidence::High,
+                note: None,
+            }
+        };
+        let all = [at(s1), at(s2), at(s3)];
+        assert!(
+            all[2].start < all[0].end + SNIPPET_CONTEXT
+                && all[2].end > all[0].end + SNIPPET_CONTEXT
+        );
+        let (redacted, raw) = snippet(line.as_bytes(), &all[0], &all, 0, line.len());
+        for sec in [s1, s2, s3] {
+            assert!(!redacted.contains(sec));
+            assert!(redacted.contains(&redact(sec)));
+            assert!(raw.contains(sec));
+        }
+        assert!(raw.starts_with('…') && raw.ends_with(&format!("{s3}…")));
+    }
+
+    #[test]
+    fn a_position_inside_a_character_does_not_skew_the_next_column() {
+        let data = "a€b".as_bytes();
+        let mut lc = LineCounter::new(data);
+        lc.position(2);
+        // Counted from the line start, `a€` is two characters, so `b` is in column 3.
+        assert_eq!(lc.position(4), (1, 3));
+    }
+
+    #[test]
+    fn positions_asked_in_order_on_one_line_count_on_from_the_last() {
+        let data = "é1é2é3\nab".as_bytes();
+        let mut lc = LineCounter::new(data);
+        let at = |c: u8| data.iter().position(|&b| b == c).unwrap();
+        assert_eq!(lc.position(at(b'1')), (1, 2));
+        assert_eq!(lc.position(at(b'3')), (1, 6));
+        assert_eq!(lc.line_end(), at(b'\n'));
+        assert_eq!(lc.position(at(b'b')), (2, 2));
+        assert_eq!(lc.line_end(), data.len());
+        // Going back starts over.
+        assert_eq!(lc.position(at(b'2')), (1, 4));
+    }
 
     #[test]
     fn positions_are_one_based_and_count_code_points() {

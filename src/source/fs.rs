@@ -9,7 +9,7 @@ use std::{
 
 use ignore::{WalkBuilder, WalkState};
 
-use super::{archive, is_binary};
+use super::{archive, is_binary, BINARY_PROBE};
 use crate::{
     detect::Blob,
     diag::Diagnostics,
@@ -92,7 +92,12 @@ pub fn walk(
             }
             let path = entry.path();
             let shown = display_path(path, strip_root.as_deref());
-            match read_file(path, opts.max_file_size, &mut buf) {
+            // Archives are binary by nature; they are read whole and opened instead.
+            let archive_kind = opts
+                .archives
+                .as_ref()
+                .and_then(|_| archive::kind_of(&shown));
+            match read_file(path, opts.max_file_size, archive_kind.is_none(), &mut buf) {
                 Ok(FileRead::TooLarge(len)) => {
                     ScanStats::add(&stats.skipped_too_large, 1);
                     diag.warn(format_args!(
@@ -100,18 +105,16 @@ pub fn walk(
                         opts.max_file_size
                     ));
                 }
-                Ok(FileRead::Data)
-                    if opts.archives.is_some() && archive::kind_of(&shown).is_some() =>
-                {
+                Ok(FileRead::Data) if archive_kind.is_some() => {
                     let scanner = archive::ArchiveScanner {
                         limits: opts.archives.as_ref().unwrap(),
                         stats,
                         diag,
                         sink,
                     };
-                    scanner.scan(&shown, &buf, archive::kind_of(&shown).unwrap());
+                    scanner.scan(&shown, &buf, archive_kind.unwrap());
                 }
-                Ok(FileRead::Data) if is_binary(&buf) => {
+                Ok(FileRead::Binary) => {
                     ScanStats::add(&stats.skipped_binary, 1);
                 }
                 Ok(FileRead::Data) => {
@@ -135,23 +138,46 @@ pub fn walk(
 }
 
 enum FileRead {
+    /// `buf` holds the whole file, which is text.
     Data,
+    Binary,
     TooLarge(u64),
 }
 
-/// Reads a file into `buf` unless it is larger than `max`; a file that grows while being read is
-/// cut at `max + 1` bytes and counted as too large.
-fn read_file(path: &Path, max: u64, buf: &mut Vec<u8>) -> std::io::Result<FileRead> {
+/// Reads a text file into `buf` unless it is larger than `max`.
+///
+/// Reads the length the file had when it was opened and no further, which saves the read that
+/// would only find the end of the file (a third of all reads in a tree of small files); a file
+/// that grows meanwhile is scanned as it was. Files that claim to be empty (as some special
+/// files do) are read to their end, up to `max + 1` bytes.
+fn read_file(
+    path: &Path,
+    max: u64,
+    judge_binary: bool,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<FileRead> {
     let file = File::open(path)?;
     let len = file.metadata()?.len();
     if len > max {
         return Ok(FileRead::TooLarge(len));
     }
     buf.clear();
-    buf.reserve(len as usize + 1);
-    file.take(max + 1).read_to_end(buf)?;
+    buf.reserve(len as usize);
+    let mut file = file.take(if len == 0 { max + 1 } else { len });
+    if judge_binary && len > BINARY_PROBE as u64 {
+        // Judge a big file by its head before reading the rest: binaries (images, wasm, native
+        // modules) are then skipped at the cost of one small read.
+        (&mut file).take(BINARY_PROBE as u64).read_to_end(buf)?;
+        if is_binary(buf) {
+            return Ok(FileRead::Binary);
+        }
+    }
+    file.read_to_end(buf)?;
     if buf.len() as u64 > max {
         return Ok(FileRead::TooLarge(buf.len() as u64));
+    }
+    if judge_binary && is_binary(buf) {
+        return Ok(FileRead::Binary);
     }
     Ok(FileRead::Data)
 }
@@ -168,5 +194,58 @@ pub fn display_path(path: &Path, root: Option<&Path>) -> String {
         s.replace('\\', "/")
     } else {
         s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(content: &[u8]) -> (FileRead, Vec<u8>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, content).unwrap();
+        let mut buf = Vec::new();
+        (read_file(&path, 1 << 20, true, &mut buf).unwrap(), buf)
+    }
+
+    #[test]
+    fn big_file_with_nul_in_its_head_is_binary() {
+        let mut content = vec![b'a'; 100_000];
+        content[BINARY_PROBE - 1] = 0;
+        assert!(matches!(read(&content).0, FileRead::Binary));
+    }
+
+    #[test]
+    fn small_file_with_nul_is_binary() {
+        assert!(matches!(read(b"ab\0cd").0, FileRead::Binary));
+    }
+
+    #[test]
+    fn nul_after_the_head_does_not_make_a_file_binary() {
+        let mut content = vec![b'a'; 100_000];
+        content[BINARY_PROBE] = 0;
+        let (kind, buf) = read(&content);
+        assert!(matches!(kind, FileRead::Data));
+        assert_eq!(buf, content);
+    }
+
+    #[test]
+    fn empty_file_is_empty_text() {
+        let (kind, buf) = read(b"");
+        assert!(matches!(kind, FileRead::Data));
+        assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn file_over_the_limit_is_too_large() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, vec![b'a'; 20_000]).unwrap();
+        let mut buf = Vec::new();
+        assert!(matches!(
+            read_file(&path, 10_000, true, &mut buf).unwrap(),
+            FileRead::TooLarge(20_000)
+        ));
     }
 }
