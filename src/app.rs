@@ -25,6 +25,7 @@ use crate::{
         self,
         git::{self, GitRepo},
     },
+    triage::{self, Baseline, Suppressed, Triage},
     validate,
 };
 
@@ -47,6 +48,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             })?;
             Ok(0)
         }
+        Command::Hook(command) => crate::hook::run(command),
         Command::Rules(RulesCommand::Check { file }) => {
             let mut set = RuleSet::default();
             set.add_path(&file)?;
@@ -76,18 +78,68 @@ fn load_rules(extra: &[PathBuf]) -> Result<RuleSet> {
 
 fn scan(args: ScanArgs) -> Result<u8> {
     let started = Instant::now();
-    let rules = load_rules(&args.rules)?;
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let (stdin, roots): (Vec<_>, Vec<_>) = paths.into_iter().partition(|p| p.as_os_str() == "-");
+    let gate = &args.gate;
+    // The staged scan reads one repository; its work tree is the root (config, report paths).
+    let staged_root = if gate.staged {
+        if !stdin.is_empty() || roots.len() > 1 {
+            anyhow::bail!("--staged scans one repository: name at most one PATH");
+        }
+        Some(source::staged::work_tree(&roots[0])?)
+    } else {
+        None
+    };
+    let root_dir = match (&staged_root, roots.as_slice()) {
+        (Some(r), _) => Some(r.clone()),
+        (None, [only]) if only.is_dir() && stdin.is_empty() => Some(only.clone()),
+        _ => None,
+    };
+
+    let diag = Diagnostics::new(args.quiet);
+    let triage = load_triage(&args, root_dir.as_deref())?;
+    let mut rules = load_rules(&args.rules)?;
+    for file in &triage.config.rule_files {
+        // As for --rules, a user rule file never validates (see RuleSet::add_path).
+        rules.add_path(file)?;
+    }
+    disable_rules(&mut rules, &triage.config.disable_rules, &diag);
     let detector = Detector::new(
         &rules,
         DetectOptions {
-            min_confidence: args.min_confidence,
+            min_confidence: args
+                .min_confidence
+                .or(triage.config.min_confidence)
+                .unwrap_or(rules::Confidence::Medium),
         },
     )?
     .with_decoding(!args.no_decode);
-    let diag = Diagnostics::new(args.quiet);
     let stats = ScanStats::default();
+    let suppressed: Mutex<Vec<Suppressed>> = Mutex::default();
+    // Detection, then the inline-allow screen while the blob's bytes are at hand. `keep` drops
+    // findings before triage sees them (the staged scan keeps only added lines).
+    let detect = |blob: &crate::detect::Blob<'_>, keep: &dyn Fn(&Finding) -> bool| {
+        if triage.excluded(blob.path) {
+            return Vec::new();
+        }
+        let mut found = detector.scan_blob(blob);
+        found.retain(keep);
+        if found.is_empty() {
+            return found;
+        }
+        let mut set_aside = Vec::new();
+        let kept = triage.screen_blob(blob.data, found, &mut set_aside);
+        if !set_aside.is_empty() {
+            suppressed.lock().unwrap().extend(set_aside);
+        }
+        kept
+    };
     let collect = |into: &Mutex<Vec<Finding>>, blob: &crate::detect::Blob<'_>| {
-        let found = detector.scan_blob(blob);
+        let found = detect(blob, &|_| true);
         if !found.is_empty() {
             into.lock().unwrap().extend(found);
         }
@@ -97,130 +149,151 @@ fn scan(args: ScanArgs) -> Result<u8> {
         collect(&findings, blob);
     };
 
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    let (stdin, roots): (Vec<_>, Vec<_>) = paths.into_iter().partition(|p| p.as_os_str() == "-");
-    if !stdin.is_empty() {
-        source::scan_stdin(&stats, &diag, &sink);
-    }
-    let mut walk_roots = Vec::new();
-    for root in roots {
-        // A missing root is a usage error, not a warning: the user named it.
-        std::fs::symlink_metadata(&root)
-            .with_context(|| format!("cannot scan {}", root.display()))?;
-        walk_roots.push(root);
-    }
-
-    // Git repositories among the roots get their history scanned too (unless --no-history).
-    let repos: Vec<(PathBuf, GitRepo)> = if args.no_history {
-        Vec::new()
-    } else {
-        walk_roots
-            .iter()
-            .filter_map(|r| GitRepo::open(r).map(|g| (r.clone(), g)))
-            .collect()
-    };
-    let history_only = args.history_only || args.range.is_some();
-    if history_only {
-        for root in &walk_roots {
-            if !repos.iter().any(|(r, _)| r == root) {
-                if args.range.is_some() {
-                    anyhow::bail!("--range: {} is not a git repository", root.display());
-                }
-                diag.warn(format_args!(
-                    "{}: not a git repository, nothing to scan with --history-only",
-                    root.display()
-                ));
-            }
-        }
-    }
-    // With one work tree, a committed file with findings is reported once, as the file, with its
-    // history's provenance; its blob is not scanned again.
-    let merge_tree = walk_roots.len() == 1 && repos.len() == 1 && !repos[0].1.is_bare();
-    let tree_blobs: Mutex<HashSet<git2::Oid>> = Mutex::new(HashSet::new());
-    let file_roots: Vec<PathBuf> = if history_only {
-        Vec::new()
-    } else {
-        // A bare repository's files are git's own, not the project's.
-        walk_roots
-            .iter()
-            .filter(|root| !repos.iter().any(|(r, g)| r == *root && g.is_bare()))
-            .cloned()
-            .collect()
-    };
-    if !file_roots.is_empty() {
-        let opts = source::fs::WalkOptions {
-            no_ignore: args.no_ignore,
-            follow_links: args.follow,
-            max_file_size: args.max_file_size,
-            threads: args.threads,
-            archives: args
-                .archives_enabled(true)
-                .then(|| source::archive::ArchiveLimits {
-                    max_member: args.max_file_size,
-                    ..Default::default()
-                }),
-        };
-        let file_sink = |blob: &crate::detect::Blob<'_>| {
-            let mut found = detector.scan_blob(blob);
-            if found.is_empty() {
-                return;
-            }
-            // Hashing only files with findings: hashing every file would cost more than
-            // scanning its blob again in history (see BENCHMARKS.md).
-            if let Some(id) = merge_tree.then(|| git::blob_id(blob.data)).flatten() {
-                tree_blobs.lock().unwrap().insert(id);
-                for f in &mut found {
-                    f.source = Origin::GitBlob {
-                        blob: id.to_string(),
-                        provenance: None,
-                    };
-                }
-            }
-            findings.lock().unwrap().extend(found);
-        };
-        source::fs::walk(&file_roots, &opts, &stats, &diag, &file_sink);
-    }
     let mut version_control = None;
-    let tree_blobs = tree_blobs.into_inner().unwrap();
-    for (root, repo) in &repos {
-        let opts = git::HistoryOptions {
-            range: args.range.clone(),
-            max_blob_size: args.max_file_size,
-            threads: args.threads,
-            progress: !args.quiet,
+    if let Some(root) = &staged_root {
+        let opts = source::staged::StagedOptions {
+            max_file_size: args.max_file_size,
         };
-        let found: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
-        repo.scan(&opts, &tree_blobs, &stats, &diag, &|blob| {
-            collect(&found, blob);
-        });
-        let mut found = found.into_inner().unwrap();
-        if merge_tree {
-            found.append(&mut findings.lock().unwrap());
+        source::staged::scan(root, &opts, &stats, &diag, &mut |blob, added| {
+            let found = detect(blob, &|f| added.touches(f.line, f.end_line));
+            findings.lock().unwrap().extend(found);
+        })?;
+    } else {
+        if !stdin.is_empty() {
+            source::scan_stdin(&stats, &diag, &sink);
         }
-        repo.add_provenance(&mut found, &stats, &diag);
-        if walk_roots.len() > 1 {
-            let prefix = source::fs::display_path(root, None);
-            for f in &mut found {
-                if !matches!(f.source, Origin::File) {
-                    f.path = format!("{}/{}", prefix.trim_end_matches('/'), f.path);
+        let mut walk_roots = Vec::new();
+        for root in roots {
+            // A missing root is a usage error, not a warning: the user named it.
+            std::fs::symlink_metadata(&root)
+                .with_context(|| format!("cannot scan {}", root.display()))?;
+            walk_roots.push(root);
+        }
+
+        // Git repositories among the roots get their history scanned too (unless --no-history).
+        let repos: Vec<(PathBuf, GitRepo)> = if args.no_history {
+            Vec::new()
+        } else {
+            walk_roots
+                .iter()
+                .filter_map(|r| GitRepo::open(r).map(|g| (r.clone(), g)))
+                .collect()
+        };
+        let history_only = args.history_only || args.range.is_some();
+        if history_only {
+            for root in &walk_roots {
+                if !repos.iter().any(|(r, _)| r == root) {
+                    if args.range.is_some() {
+                        anyhow::bail!("--range: {} is not a git repository", root.display());
+                    }
+                    diag.warn(format_args!(
+                        "{}: not a git repository, nothing to scan with --history-only",
+                        root.display()
+                    ));
                 }
             }
-        } else {
-            version_control = repo.version_control();
         }
-        findings.lock().unwrap().append(&mut found);
+        // With one work tree, a committed file with findings is reported once, as the file, with its
+        // history's provenance; its blob is not scanned again.
+        let merge_tree = walk_roots.len() == 1 && repos.len() == 1 && !repos[0].1.is_bare();
+        let tree_blobs: Mutex<HashSet<git2::Oid>> = Mutex::new(HashSet::new());
+        let file_roots: Vec<PathBuf> = if history_only {
+            Vec::new()
+        } else {
+            // A bare repository's files are git's own, not the project's.
+            walk_roots
+                .iter()
+                .filter(|root| !repos.iter().any(|(r, g)| r == *root && g.is_bare()))
+                .cloned()
+                .collect()
+        };
+        if !file_roots.is_empty() {
+            let opts = source::fs::WalkOptions {
+                no_ignore: args.no_ignore,
+                follow_links: args.follow,
+                max_file_size: args.max_file_size,
+                threads: args.threads,
+                archives: args
+                    .archives_enabled(true)
+                    .then(|| source::archive::ArchiveLimits {
+                        max_member: args.max_file_size,
+                        ..Default::default()
+                    }),
+            };
+            let file_sink = |blob: &crate::detect::Blob<'_>| {
+                let mut found = detect(blob, &|_| true);
+                if found.is_empty() {
+                    return;
+                }
+                // Hashing only files with findings: hashing every file would cost more than
+                // scanning its blob again in history (see BENCHMARKS.md).
+                if let Some(id) = merge_tree.then(|| git::blob_id(blob.data)).flatten() {
+                    tree_blobs.lock().unwrap().insert(id);
+                    for f in &mut found {
+                        f.source = Origin::GitBlob {
+                            blob: id.to_string(),
+                            provenance: None,
+                        };
+                    }
+                }
+                findings.lock().unwrap().extend(found);
+            };
+            source::fs::walk(&file_roots, &opts, &stats, &diag, &file_sink);
+        }
+        let tree_blobs = tree_blobs.into_inner().unwrap();
+        for (root, repo) in &repos {
+            let opts = git::HistoryOptions {
+                range: args.range.clone(),
+                max_blob_size: args.max_file_size,
+                threads: args.threads,
+                progress: !args.quiet,
+            };
+            let found: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
+            repo.scan(&opts, &tree_blobs, &stats, &diag, &|blob| {
+                collect(&found, blob);
+            });
+            let mut found = found.into_inner().unwrap();
+            if merge_tree {
+                found.append(&mut findings.lock().unwrap());
+            }
+            repo.add_provenance(&mut found, &stats, &diag);
+            if walk_roots.len() > 1 {
+                let prefix = source::fs::display_path(root, None);
+                for f in &mut found {
+                    if !matches!(f.source, Origin::File) {
+                        f.path = format!("{}/{}", prefix.trim_end_matches('/'), f.path);
+                    }
+                }
+            } else {
+                version_control = repo.version_control();
+            }
+            findings.lock().unwrap().append(&mut found);
+        }
     }
 
     let mut findings = findings.into_inner().unwrap();
-    findings.sort_by(|a, b| {
+    let mut suppressed = suppressed.into_inner().unwrap();
+    let order = |a: &Finding, b: &Finding| {
         (&a.path, a.line, a.column, &a.rule_id).cmp(&(&b.path, b.line, b.column, &b.rule_id))
-    });
+    };
+    findings.sort_by(order);
     // Overlapping roots (`scan . src`) read a file twice; its places are still reported once.
     findings.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.offset == b.offset);
+    suppressed.sort_by(|a, b| order(&a.finding, &b.finding));
+    suppressed.dedup_by(|a, b| {
+        a.finding.fingerprint == b.finding.fingerprint && a.finding.offset == b.finding.offset
+    });
+    let mut findings = triage.finish(findings, &mut suppressed);
+    if let Some(file) = &gate.write_baseline {
+        // What is reported now is accepted from now on: record it, and report it as baselined.
+        Baseline::from_findings(&findings).save(file)?;
+        suppressed.extend(findings.drain(..).map(|finding| Suppressed {
+            finding,
+            reason: triage::Reason::Baseline,
+        }));
+    }
+    // Triage keeps the order of what it is given; only suppressed findings were appended.
+    suppressed.sort_by(|a, b| order(&a.finding, &b.finding));
     if args.validate {
         validate_findings(&mut findings, &args.validation, args.quiet)?;
     }
@@ -233,11 +306,12 @@ fn scan(args: ScanArgs) -> Result<u8> {
         ids.dedup();
         ids.len() as u64
     };
+    snapshot.suppressed = triage::counts(&suppressed);
     snapshot.elapsed_ms = started.elapsed().as_millis() as u64;
 
-    let root = match walk_roots.as_slice() {
-        [only] if only.is_dir() => std::fs::canonicalize(only).ok(),
-        _ => std::env::current_dir().ok(),
+    let root = match &root_dir {
+        Some(dir) => std::fs::canonicalize(dir).ok(),
+        None => std::env::current_dir().ok(),
     };
     let report = Report {
         findings: &findings,
@@ -252,8 +326,24 @@ fn scan(args: ScanArgs) -> Result<u8> {
                 branch,
             }
         }),
+        suppressed: if gate.show_suppressed {
+            &suppressed
+        } else {
+            &[]
+        },
     };
     write_report(&args, &report)?;
+    if gate.staged && !findings.is_empty() && !args.quiet {
+        eprintln!(
+            "keyhound: commit blocked: the staged changes add {}. Remove it from the staged \
+             files and rotate it. Not a secret? Put `keyhound:allow` in a comment on its line.",
+            if findings.len() == 1 {
+                "a secret"
+            } else {
+                "secrets"
+            }
+        );
+    }
 
     let failing = match args.fail_on {
         FailOn::Any => !findings.is_empty(),
@@ -473,7 +563,46 @@ fn keys_of_input(text: &str, diag: &Diagnostics) -> Result<Vec<InputKey>> {
     Ok(keys)
 }
 
+/// The config (`--config FILE`, or `.keyhound.toml` at the scanned root), inline-allow setting
+/// and baseline of a scan.
+fn load_triage(args: &ScanArgs, root: Option<&std::path::Path>) -> Result<Triage> {
+    let gate = &args.gate;
+    let config = match (&gate.config, gate.no_config) {
+        (Some(file), _) => triage::Config::load(file, true)?,
+        (None, true) => None,
+        (None, false) => {
+            let dir = root.map_or_else(|| PathBuf::from("."), |r| r.to_path_buf());
+            triage::Config::load(&dir.join(triage::CONFIG_FILE), false)?
+        }
+    };
+    let baseline = match &gate.baseline {
+        Some(file) => Some(Baseline::load(file)?),
+        None => None,
+    };
+    Ok(Triage {
+        config: config.unwrap_or_default(),
+        inline_allow: !gate.no_inline_allow,
+        baseline,
+    })
+}
+
+fn disable_rules(set: &mut RuleSet, ids: &[String], diag: &Diagnostics) {
+    for id in ids {
+        if set.get(id).is_none() {
+            diag.warn(format_args!("disable_rules: there is no rule `{id}`"));
+        }
+    }
+    set.rules.retain(|r| !ids.contains(&r.id));
+}
+
 fn write_report(args: &ScanArgs, report: &Report<'_>) -> Result<()> {
+    for (format, path) in &args.gate.reports {
+        let file = std::fs::File::create(path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        let mut w = std::io::BufWriter::new(file);
+        report::write(*format, report, &mut w, false)?;
+        w.flush()?;
+    }
     match &args.output {
         Some(path) => {
             let file = std::fs::File::create(path)

@@ -34,6 +34,9 @@ pub enum Command {
         after_help = "Examples:\n  keyhound validate report.json\n  printenv OPENAI_API_KEY | keyhound validate -\n  keyhound validate --format json keys.txt"
     )]
     Validate(ValidateArgs),
+    /// Install or remove keyhound as a plain git pre-commit hook (without the pre-commit framework).
+    #[command(subcommand)]
+    Hook(HookCommand),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -46,6 +49,10 @@ pub enum Format {
     Jsonl,
     /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
     Sarif,
+    /// GitHub Actions workflow commands: one `::error file=…,line=…::` annotation per finding.
+    Github,
+    /// A Markdown table of findings (redacted), e.g. for $GITHUB_STEP_SUMMARY.
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -73,9 +80,10 @@ pub struct ScanArgs {
     #[arg(long)]
     pub show_secrets: bool,
 
-    /// Report findings of at least this confidence. Example: --min-confidence low
-    #[arg(long, value_enum, default_value = "medium", value_name = "LEVEL")]
-    pub min_confidence: Confidence,
+    /// Report findings of at least this confidence [default: medium, or `min_confidence` in the
+    /// config]. Example: --min-confidence low
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub min_confidence: Option<Confidence>,
 
     /// Exit code when there are findings. Example: --exit-code 0 (report, never fail)
     #[arg(long, default_value_t = 1, value_name = "N")]
@@ -157,6 +165,9 @@ pub struct ScanArgs {
 
     #[command(flatten)]
     pub validation: ValidationArgs,
+
+    #[command(flatten)]
+    pub gate: GateArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -213,6 +224,83 @@ impl ScanArgs {
             default
         }
     }
+}
+
+/// The pre-commit and CI gates: the staged scan, triage (config, inline allow, baseline) and
+/// extra reports written by the same scan.
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// Scan what is staged for the next commit (read from the git index, not the working tree)
+    /// and report only secrets on added or changed lines. PATHS names the repository [default: .].
+    /// Example: keyhound scan --staged
+    #[arg(long, help_heading = "Gates")]
+    pub staged: bool,
+
+    /// Also write the report in FORMAT to FILE, from the same scan (repeatable).
+    /// Example: --report sarif=keyhound.sarif --report markdown=summary.md
+    #[arg(long = "report", value_name = "FORMAT=FILE", value_parser = parse_report, help_heading = "Gates")]
+    pub reports: Vec<(Format, PathBuf)>,
+
+    /// Read settings from FILE instead of `.keyhound.toml` at the scanned root.
+    /// Example: --config ci/keyhound.toml
+    #[arg(long, value_name = "FILE", help_heading = "Triage")]
+    pub config: Option<PathBuf>,
+
+    /// Do not read `.keyhound.toml` at the scanned root.
+    #[arg(long, conflicts_with = "config", help_heading = "Triage")]
+    pub no_config: bool,
+
+    /// Ignore `keyhound:allow` markers in scanned lines (strict CI).
+    #[arg(long, help_heading = "Triage")]
+    pub no_inline_allow: bool,
+
+    /// Report only findings that are not in this baseline file.
+    /// Example: --baseline .keyhound-baseline.json
+    #[arg(long, value_name = "FILE", help_heading = "Triage")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record every current finding (fingerprint and SHA-256 of the secret, never the secret) in
+    /// FILE; they then count as baselined. Example: --write-baseline .keyhound-baseline.json
+    #[arg(long, value_name = "FILE", help_heading = "Triage")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// Also list suppressed findings (by baseline, inline allow or config), marked as such.
+    #[arg(long, help_heading = "Triage")]
+    pub show_suppressed: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Write a git pre-commit hook that runs `keyhound scan --staged` (honours core.hooksPath).
+    /// Example: keyhound hook install
+    Install {
+        /// Replace a pre-commit hook that keyhound did not write.
+        #[arg(long)]
+        force: bool,
+        /// The repository [default: the one around the current directory].
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        repo: PathBuf,
+    },
+    /// Remove the pre-commit hook, if keyhound wrote it.
+    Uninstall {
+        /// The repository [default: the one around the current directory].
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        repo: PathBuf,
+    },
+}
+
+/// Parses `sarif=keyhound.sarif` for `--report`.
+fn parse_report(s: &str) -> Result<(Format, PathBuf), String> {
+    let (format, file) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}` is not FORMAT=FILE (example: sarif=keyhound.sarif)"))?;
+    let format = Format::from_str(format, true).map_err(|_| {
+        format!("`{format}` is not a format (text, json, jsonl, sarif, github, markdown)")
+    })?;
+    if file.is_empty() {
+        return Err(format!("`{s}` names no file"));
+    }
+    Ok((format, PathBuf::from(file)))
 }
 
 #[derive(Debug, Subcommand)]
@@ -302,6 +390,17 @@ mod tests {
         assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
         assert!(parse_duration("0").is_err());
         assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn extra_reports_are_format_equals_file() {
+        assert_eq!(
+            parse_report("sarif=out/k.sarif"),
+            Ok((Format::Sarif, PathBuf::from("out/k.sarif")))
+        );
+        assert!(parse_report("sarif").is_err());
+        assert!(parse_report("pdf=x").is_err());
+        assert!(parse_report("json=").is_err());
     }
 
     #[test]

@@ -267,7 +267,40 @@ pub struct StatsSnapshot {
     pub findings: u64,
     /// Distinct secrets among the findings.
     pub secrets: u64,
+    /// Findings set aside by triage (not in `findings`).
+    pub suppressed: SuppressedCounts,
     pub elapsed_ms: u64,
+}
+
+/// How many findings each kind of triage set aside.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SuppressedCounts {
+    pub baseline: u64,
+    pub inline_allow: u64,
+    pub config: u64,
+}
+
+impl SuppressedCounts {
+    pub fn total(&self) -> u64 {
+        self.baseline + self.inline_allow + self.config
+    }
+
+    /// `3 suppressed by baseline, 1 by inline allow`; empty when nothing was suppressed.
+    pub fn describe(&self) -> String {
+        let mut out = String::new();
+        for (n, what) in [
+            (self.baseline, "baseline"),
+            (self.inline_allow, "inline allow"),
+            (self.config, "config allowlist"),
+        ] {
+            if n > 0 && out.is_empty() {
+                out = format!("{n} suppressed by {what}");
+            } else if n > 0 {
+                out.push_str(&format!(", {n} by {what}"));
+            }
+        }
+        out
+    }
 }
 
 #[cfg(test)]
@@ -287,6 +320,17 @@ mod tests {
         let s = Sensitive::new("hunter2-secret".into());
         assert!(!format!("{s:?}").contains("hunter2"));
         assert!(!serde_json::to_string(&s).unwrap().contains("hunter2"));
+    }
+
+    #[test]
+    fn suppressed_counts_read_as_a_sentence() {
+        let c = SuppressedCounts {
+            baseline: 3,
+            inline_allow: 1,
+            config: 0,
+        };
+        assert_eq!(c.describe(), "3 suppressed by baseline, 1 by inline allow");
+        assert_eq!(SuppressedCounts::default().describe(), "");
     }
 
     #[test]

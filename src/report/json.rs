@@ -21,12 +21,23 @@ pub fn finding_value(f: &Finding, show_secrets: bool) -> Value {
 }
 
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
-    let doc = json!({
+    let mut doc = json!({
         "version": SCHEMA_VERSION,
         "tool": {"name": "keyhound", "version": env!("CARGO_PKG_VERSION")},
         "findings": report.findings.iter().map(|f| finding_value(f, report.show_secrets)).collect::<Vec<_>>(),
         "stats": report.stats,
     });
+    if !report.suppressed.is_empty() {
+        doc["suppressed"] = report
+            .suppressed
+            .iter()
+            .map(|s| {
+                let mut v = finding_value(&s.finding, report.show_secrets);
+                v["suppressed"] = json!(s.reason);
+                v
+            })
+            .collect();
+    }
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
 }

@@ -1,6 +1,7 @@
 //! Reports: the only place findings become text. One file per format; every format prints
 //! redacted secrets unless the report was asked to show them.
 
+pub mod github;
 pub mod json;
 pub mod rules;
 pub mod sarif;
@@ -13,6 +14,7 @@ use crate::{
     cli::Format,
     finding::{Finding, StatsSnapshot},
     rules::Rule,
+    triage::Suppressed,
 };
 
 /// Everything a report needs, borrowed from the finished scan.
@@ -28,6 +30,9 @@ pub struct Report<'a> {
     /// The scanned repository and its HEAD, when the scan covered one (SARIF's
     /// `versionControlProvenance`).
     pub version_control: Option<VersionControl>,
+    /// Findings set aside by triage; reports list them only when this is not empty
+    /// (`--show-suppressed`).
+    pub suppressed: &'a [Suppressed],
 }
 
 /// Where the scanned code lives in version control.
@@ -57,5 +62,7 @@ pub fn write(
         Format::Json => json::write(report, out),
         Format::Jsonl => json::write_lines(report, out),
         Format::Sarif => sarif::write(report, out),
+        Format::Github => github::write_annotations(report, out),
+        Format::Markdown => github::write_markdown(report, out),
     }
 }

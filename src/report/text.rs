@@ -172,6 +172,30 @@ fn write_to(report: &Report<'_>, w: &mut dyn WriteColor) -> std::io::Result<()> 
         }
         writeln!(w)?;
     }
+    if !report.suppressed.is_empty() {
+        w.set_color(ColorSpec::new().set_bold(true))?;
+        writeln!(w, "Suppressed (not counted as findings):")?;
+        w.reset()?;
+        for s in report.suppressed {
+            let f = &s.finding;
+            let secret = if report.show_secrets {
+                f.secret.expose()
+            } else {
+                &f.secret_redacted
+            };
+            writeln!(
+                w,
+                "  {}:{}:{}  {}  {}  (by {})",
+                f.path,
+                f.line,
+                f.column,
+                f.rule_name,
+                secret,
+                s.reason.label()
+            )?;
+        }
+        writeln!(w)?;
+    }
     summary(report, groups.len(), w)
 }
 
@@ -236,6 +260,10 @@ fn summary(report: &Report<'_>, secrets: usize, w: &mut dyn WriteColor) -> std::
     }
     if !skipped.is_empty() {
         write!(w, "; skipped {}", skipped.join(", "))?;
+    }
+    let suppressed = s.suppressed.describe();
+    if !suppressed.is_empty() {
+        write!(w, "; {suppressed}")?;
     }
     if s.errors > 0 {
         write!(

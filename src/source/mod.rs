@@ -4,6 +4,7 @@
 pub mod archive;
 pub mod fs;
 pub mod git;
+pub mod staged;
 
 use crate::finding::{Origin, ScanStats};
 use crate::{detect::Blob, diag::Diagnostics};
