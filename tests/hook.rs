@@ -71,6 +71,21 @@ fn installed_hook_blocks_a_commit_that_adds_a_key_and_passes_a_clean_one() {
 }
 
 #[test]
+fn installed_hook_checks_the_index_of_a_commit_with_paths() {
+    // `git commit FILE` commits the working-tree FILE through a temporary index: that index is
+    // what the hook must check, not the regular one.
+    let r = repo();
+    hook(r.path(), &["install"]).success();
+    std::fs::write(r.path().join("a.txt"), "clean\n").unwrap();
+    git(r.path(), &["add", "."]);
+    assert!(git(r.path(), &["commit", "-q", "-m", "a"]).status.success());
+    std::fs::write(r.path().join("a.txt"), format!("clean\nk = {}\n", key(3))).unwrap();
+    let blocked = git(r.path(), &["commit", "-q", "-m", "b", "a.txt"]);
+    assert!(!blocked.status.success(), "the commit went through");
+    assert!(String::from_utf8_lossy(&blocked.stdout).contains("a.txt:2:5"));
+}
+
+#[test]
 fn install_honours_core_hooks_path() {
     let r = repo();
     git(r.path(), &["config", "core.hooksPath", ".githooks"]);

@@ -1,10 +1,12 @@
 //! The git index, for the pre-commit gate: every file staged for the next commit (new, modified,
-//! renamed) is read from the index (never from the working tree) and handed to the sink together
-//! with the lines the commit adds, so only secrets on added or changed lines are reported.
+//! renamed) is read from the object database by its staged blob id (never from the working tree)
+//! and handed to the sink together with the lines the commit adds, so only secrets on added or
+//! changed lines are reported. Which files changed comes from `git diff-index` (see
+//! `staged_changes`); blobs and line diffs come from git2.
 
 use std::{ops::Range, path::Path};
 
-use git2::{Delta, DiffFindOptions, DiffOptions, FileMode, Patch, Repository};
+use git2::{DiffOptions, ErrorCode, ObjectType, Oid, Patch, Repository};
 
 use super::is_binary;
 use crate::{
@@ -18,11 +20,8 @@ use crate::{
 pub enum StagedError {
     #[error("{path}: not inside a git repository with a work tree (--staged needs one)")]
     NotARepository { path: String },
-    #[error("{what}: {source}")]
-    Git {
-        what: &'static str,
-        source: git2::Error,
-    },
+    #[error("{command}: {message}")]
+    Command { command: String, message: String },
 }
 
 /// The 1-based line numbers (in the staged blob) that the commit adds or changes.
@@ -74,6 +73,17 @@ fn open(path: &Path) -> Result<Repository, StagedError> {
     Ok(repo)
 }
 
+/// One staged change, as `git diff-index --cached --raw` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Change {
+    status: u8,
+    old_mode: String,
+    new_mode: String,
+    old_id: String,
+    new_id: String,
+    path: Vec<u8>,
+}
+
 /// Hands every staged text blob of the repository around `path` to `sink`, with its added lines.
 /// Paths are relative to the work tree root, `/`-separated, as git stores them.
 pub fn scan(
@@ -83,52 +93,20 @@ pub fn scan(
     diag: &Diagnostics,
     sink: &mut dyn FnMut(&Blob<'_>, &AddedLines),
 ) -> Result<(), StagedError> {
-    let git = |what| move |source| StagedError::Git { what, source };
     let repo = open(path)?;
-    let index = repo.index().map_err(git("cannot read the index"))?;
-    // No HEAD yet (the first commit): everything in the index is new.
-    let head_tree = match repo.head() {
-        Ok(head) => Some(head.peel_to_tree().map_err(git("cannot read HEAD"))?),
-        Err(e)
-            if e.code() == git2::ErrorCode::UnbornBranch
-                || e.code() == git2::ErrorCode::NotFound =>
-        {
-            None
-        }
-        Err(e) => return Err(git("cannot read HEAD")(e)),
-    };
-    let mut diff_opts = DiffOptions::new();
-    diff_opts.include_typechange(true).ignore_submodules(true);
-    let mut diff = repo
-        .diff_tree_to_index(head_tree.as_ref(), Some(&index), Some(&mut diff_opts))
-        .map_err(git("cannot compare the index with HEAD"))?;
-    // A renamed (and perhaps edited) file is diffed against its old self, so only its edits count.
-    diff.find_similar(Some(
-        DiffFindOptions::new()
-            .renames(true)
-            .copies(false)
-            .exact_match_only(false),
-    ))
-    .map_err(git("cannot detect renames"))?;
-
+    let root = repo.workdir().expect("open() checks for a work tree");
     let mut line_opts = DiffOptions::new();
     line_opts.context_lines(0).force_text(true);
-    for delta in diff.deltas() {
-        let old_id = match delta.status() {
-            Delta::Added | Delta::Copied => None,
-            Delta::Modified | Delta::Renamed | Delta::Typechange => Some(delta.old_file().id()),
-            _ => continue,
-        };
-        let new = delta.new_file();
+    for change in staged_changes(&repo, root)? {
         // Symbolic links hold a path, gitlinks a commit: neither is content.
-        if !matches!(new.mode(), FileMode::Blob | FileMode::BlobExecutable) {
+        if !matches!(change.new_mode.as_str(), "100644" | "100755") {
             continue;
         }
-        let shown = String::from_utf8_lossy(new.path_bytes().unwrap_or_default()).into_owned();
-        let blob = match repo.find_blob(new.id()) {
+        let shown = String::from_utf8_lossy(&change.path).into_owned();
+        let blob = match Oid::from_str(&change.new_id).and_then(|id| repo.find_blob(id)) {
             Ok(b) => b,
             Err(e) => {
-                diag.error(format_args!("{shown} (staged blob {})", new.id()), e);
+                diag.error(format_args!("{shown} (staged blob {})", change.new_id), e);
                 continue;
             }
         };
@@ -146,9 +124,10 @@ pub fn scan(
             ScanStats::add(&stats.skipped_binary, 1);
             continue;
         }
-        let old = old_id
-            .filter(|_| delta.old_file().mode() != FileMode::Link)
-            .and_then(|id| repo.find_blob(id).ok());
+        // The old side of a modification or rename, when it was a file too.
+        let old = (change.status != b'A' && change.old_mode.starts_with("100"))
+            .then(|| Oid::from_str(&change.old_id).and_then(|id| repo.find_blob(id)).ok())
+            .flatten();
         let added = match &old {
             None => AddedLines::All,
             Some(old) => match added_lines(old, &blob, &mut line_opts) {
@@ -162,7 +141,7 @@ pub fn scan(
             },
         };
         if added == AddedLines::Ranges(Vec::new()) {
-            // A pure rename or a deletion of lines: nothing new to look at.
+            // A pure rename or only deleted lines: nothing new to look at.
             continue;
         }
         ScanStats::add(&stats.files_scanned, 1);
@@ -171,7 +150,7 @@ pub fn scan(
             &Blob {
                 path: &shown,
                 origin: &Origin::Staged {
-                    blob: new.id().to_string(),
+                    blob: change.new_id.clone(),
                 },
                 data,
             },
@@ -181,6 +160,101 @@ pub fn scan(
     Ok(())
 }
 
+/// What the next commit changes: new, modified, renamed and retyped files, from
+/// `git diff-index --cached`. git compares the index with HEAD through the index's cache of tree
+/// ids, so the cost follows the size of the change, not of the repository (libgit2 reads every
+/// tree of HEAD and the whole index for the same answer, which is measurably slower in large
+/// repositories; see BENCHMARKS.md). git also knows the index of a `git commit PATH` in progress
+/// (GIT_INDEX_FILE), which is the one a pre-commit hook must check.
+fn staged_changes(repo: &Repository, root: &Path) -> Result<Vec<Change>, StagedError> {
+    let base = match repo.head().and_then(|h| h.peel_to_tree()) {
+        Ok(tree) => tree.id(),
+        Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => {
+            // No HEAD yet (the first commit): compare with the empty tree, so everything is new.
+            Oid::hash_object(ObjectType::Tree, b"").map_err(|e| StagedError::Command {
+                command: "hash the empty tree".into(),
+                message: e.to_string(),
+            })?
+        }
+        Err(e) => {
+            return Err(StagedError::Command {
+                command: "read HEAD".into(),
+                message: e.to_string(),
+            })
+        }
+    }
+    .to_string();
+    let raw = run_git(
+        root,
+        &[
+            "diff-index",
+            "--cached",
+            "--raw",
+            "-z",
+            "-M",
+            "--no-abbrev",
+            "--no-ext-diff",
+            "--ignore-submodules",
+            "--diff-filter=AMRT",
+            &base,
+        ],
+    )?;
+    parse_raw(&raw).ok_or_else(|| StagedError::Command {
+        command: "git diff-index".into(),
+        message: "unexpected output".into(),
+    })
+}
+
+fn run_git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, StagedError> {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| StagedError::Command {
+            command: format!("git {}", args[0]),
+            message: e.to_string(),
+        })?;
+    if !out.status.success() {
+        return Err(StagedError::Command {
+            command: format!("git {}", args.join(" ")),
+            message: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        });
+    }
+    Ok(out.stdout)
+}
+
+/// Parses `--raw -z` records: `:old_mode new_mode old_id new_id status NUL path NUL`, with a
+/// second path (the new one) after renames and copies.
+fn parse_raw(raw: &[u8]) -> Option<Vec<Change>> {
+    let mut fields = raw.split(|&b| b == 0).filter(|f| !f.is_empty());
+    let mut out = Vec::new();
+    while let Some(meta) = fields.next() {
+        let meta = std::str::from_utf8(meta.strip_prefix(b":")?).ok()?;
+        let mut parts = meta.split(' ');
+        let (old_mode, new_mode, old_id, new_id, status) = (
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?.as_bytes().first().copied()?,
+        );
+        let mut path = fields.next()?;
+        if matches!(status, b'R' | b'C') {
+            path = fields.next()?;
+        }
+        out.push(Change {
+            status,
+            old_mode: old_mode.into(),
+            new_mode: new_mode.into(),
+            old_id: old_id.into(),
+            new_id: new_id.into(),
+            path: path.to_vec(),
+        });
+    }
+    Some(out)
+}
+
 /// The lines of `new` that are not in `old`, from a diff without context lines (so every hunk's
 /// new side is exactly the lines it adds).
 fn added_lines(
@@ -188,7 +262,9 @@ fn added_lines(
     new: &git2::Blob<'_>,
     opts: &mut DiffOptions,
 ) -> Result<AddedLines, git2::Error> {
-    let patch = Patch::from_blobs(old, None, new, None, Some(opts))?;
+    // Plain buffers, not blobs: libgit2 would look up diff drivers in .gitattributes for blobs,
+    // reading the whole index again.
+    let patch = Patch::from_buffers(old.content(), None, new.content(), None, Some(opts))?;
     let mut ranges = Vec::with_capacity(patch.num_hunks());
     for h in 0..patch.num_hunks() {
         let (hunk, _) = patch.hunk(h)?;
@@ -214,5 +290,23 @@ mod tests {
         assert!(a.touches(8, 9));
         assert!(!a.touches(10, 12));
         assert!(AddedLines::All.touches(100, 100));
+    }
+
+    #[test]
+    fn raw_diff_records_parse_with_renames() {
+        let z = "0".repeat(40);
+        let a = "a".repeat(40);
+        let b = "b".repeat(40);
+        let raw = format!(
+            ":000000 100644 {z} {a} A\0new file.txt\0:100644 100644 {a} {b} R087\0old\0dir/new\0"
+        );
+        let changes = parse_raw(raw.as_bytes()).unwrap();
+        assert_eq!(changes.len(), 2);
+        assert_eq!(changes[0].path, b"new file.txt");
+        assert_eq!(changes[0].status, b'A');
+        assert_eq!(changes[1].path, b"dir/new");
+        assert_eq!(changes[1].old_id, a);
+        assert_eq!(parse_raw(b"").unwrap(), vec![]);
+        assert!(parse_raw(b"garbage\0").is_none());
     }
 }
