@@ -82,7 +82,8 @@ fn installed_hook_checks_the_index_of_a_commit_with_paths() {
     std::fs::write(r.path().join("a.txt"), format!("clean\nk = {}\n", key(3))).unwrap();
     let blocked = git(r.path(), &["commit", "-q", "-m", "b", "a.txt"]);
     assert!(!blocked.status.success(), "the commit went through");
-    assert!(String::from_utf8_lossy(&blocked.stdout).contains("a.txt:2:5"));
+    // git shows a hook's standard output on its standard error.
+    assert!(String::from_utf8_lossy(&blocked.stderr).contains("a.txt:2:5"));
 }
 
 #[test]
