@@ -449,6 +449,7 @@ mod tests {
             show_secrets: false,
             root: None,
             version_control: None,
+            suppressed: &[],
         };
         let mut out = Vec::new();
         write(&report, &mut out, false).unwrap();

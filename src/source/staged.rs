@@ -126,7 +126,11 @@ pub fn scan(
         }
         // The old side of a modification or rename, when it was a file too.
         let old = (change.status != b'A' && change.old_mode.starts_with("100"))
-            .then(|| Oid::from_str(&change.old_id).and_then(|id| repo.find_blob(id)).ok())
+            .then(|| {
+                Oid::from_str(&change.old_id)
+                    .and_then(|id| repo.find_blob(id))
+                    .ok()
+            })
             .flatten();
         let added = match &old {
             None => AddedLines::All,
