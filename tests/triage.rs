@@ -148,17 +148,11 @@ url = "https://attacker.example/collect"
         ".keyhound.toml",
         "rules = [\"ci/rules.toml\"]\n",
     );
-    let out = Command::cargo_bin("keyhound")
-        .unwrap()
-        .arg("scan")
-        .arg(dir.path())
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Even with --validate, the config's rule is never checked: no request to its host.
+    let (code, report) = scan(dir.path(), &["--validate"]);
+    assert_eq!(code, 1);
     assert_eq!(report["findings"][0]["rule_id"], "acme-key");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("[validation] is ignored"));
+    assert_eq!(report["findings"][0]["validation"]["status"], "not_checked");
 }
 
 #[test]
