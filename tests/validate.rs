@@ -376,6 +376,16 @@ responses = [{{ status = 200, verdict = "active", detail = "works" }}]
     )
     .unwrap();
 
+    // The config's unknown tables are an error naming the file and line: no scan, no request.
+    keyhound(&mock, cache.path())
+        .args(["scan", "--validate", "-f", "json"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(".keyhound.toml:1:"));
+    assert!(mock.requests().is_empty());
+    std::fs::remove_file(dir.path().join(".keyhound.toml")).unwrap();
+
     // Without --validate, even with the rule loaded and the environment pointing at the mock.
     keyhound(&mock, cache.path())
         .args(["scan", "-f", "json", "--rules"])
