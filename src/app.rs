@@ -238,7 +238,21 @@ fn scan(args: ScanArgs) -> Result<u8> {
                 }
                 findings.lock().unwrap().extend(found);
             };
-            source::fs::walk(&file_roots, &opts, &stats, &diag, &file_sink);
+            // Files that git's index shows unchanged need not have their blobs read again either.
+            let index = merge_tree
+                .then(|| repos[0].1.work_tree_index(&file_roots[0]))
+                .flatten();
+            source::fs::walk(
+                &file_roots,
+                &opts,
+                index.as_ref(),
+                &stats,
+                &diag,
+                &file_sink,
+            );
+            if let Some(index) = index {
+                tree_blobs.lock().unwrap().extend(index.unchanged_blobs());
+            }
         }
         let tree_blobs = tree_blobs.into_inner().unwrap();
         for (root, repo) in &repos {

@@ -223,6 +223,8 @@ pub struct ScanStats {
     pub files_scanned: AtomicU64,
     pub bytes_scanned: AtomicU64,
     pub blobs_scanned: AtomicU64,
+    /// Git blobs not read because a working-tree file with the same content was scanned.
+    pub blobs_skipped_in_work_tree: AtomicU64,
     pub skipped_binary: AtomicU64,
     pub skipped_too_large: AtomicU64,
     pub skipped_symlinks: AtomicU64,
@@ -241,6 +243,7 @@ impl ScanStats {
             files_scanned: g(&self.files_scanned),
             bytes_scanned: g(&self.bytes_scanned),
             blobs_scanned: g(&self.blobs_scanned),
+            blobs_skipped_in_work_tree: g(&self.blobs_skipped_in_work_tree),
             skipped_binary: g(&self.skipped_binary),
             skipped_too_large: g(&self.skipped_too_large),
             skipped_symlinks: g(&self.skipped_symlinks),
@@ -257,6 +260,8 @@ pub struct StatsSnapshot {
     pub bytes_scanned: u64,
     /// Git blobs and commit messages scanned.
     pub blobs_scanned: u64,
+    /// Git blobs not read because a working-tree file with the same content was scanned.
+    pub blobs_skipped_in_work_tree: u64,
     pub skipped_binary: u64,
     pub skipped_too_large: u64,
     pub skipped_symlinks: u64,

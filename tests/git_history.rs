@@ -449,3 +449,139 @@ fn non_utf8_path_in_history_is_reported() {
     assert_eq!(f["source"]["commit"], added.as_str());
     assert!(f["path"].as_str().unwrap().starts_with("caf"));
 }
+
+/// Lets the clock move past the files just written, so that the index git writes next is newer
+/// than them (an entry as new as its index is racily clean and not trusted).
+fn settle() {
+    std::thread::sleep(std::time::Duration::from_millis(50));
+}
+
+#[test]
+fn work_tree_equal_to_head_has_each_blob_scanned_once() {
+    let r = Repo::new();
+    r.write("a.txt", "first\n");
+    r.commit("one");
+    r.write("a.txt", "second\n");
+    r.write("web/b.js", "let x = 1;\n");
+    settle();
+    r.commit("two");
+
+    let (code, _, stats, _) = scan(&r.path, &[]);
+    assert_eq!(code, 0);
+    assert_eq!(stats["files_scanned"], 2);
+    assert_eq!(stats["blobs_skipped_in_work_tree"], 2);
+    // Only the old a.txt and the two commit messages are read from history.
+    assert_eq!(stats["blobs_scanned"], 3);
+}
+
+#[test]
+fn file_modified_after_commit_is_scanned_and_so_is_its_committed_blob() {
+    let r = Repo::new();
+    r.write("config.js", &format!("const k = \"{}\";\n", key(11)));
+    settle();
+    let added = r.commit("add config");
+    // Same size, other key: only the stat data tell the file from its blob.
+    r.write("config.js", &format!("const k = \"{}\";\n", key(12)));
+
+    let (code, findings, stats, _) = scan(&r.path, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(stats["blobs_skipped_in_work_tree"], 0);
+    assert_eq!(findings.len(), 2, "{findings:#?}");
+    let with_hash = |k: &str| {
+        let id = keyhound::finding::sha256_hex(k.as_bytes());
+        findings
+            .iter()
+            .find(|f| f["secret_sha256"] == id.as_str())
+            .unwrap_or_else(|| panic!("not found: {findings:#?}"))
+    };
+    let old = with_hash(&key(11));
+    assert_eq!(old["source"]["commit"], added.as_str());
+    // Still in HEAD's tree: the change is not committed.
+    assert_eq!(old["source"]["in_head"], true);
+    let new = with_hash(&key(12));
+    assert_eq!(new["path"], "config.js");
+    assert!(new["source"].get("commit").is_none(), "{new:#?}");
+}
+
+#[test]
+fn key_in_an_unchanged_committed_file_is_reported_once_with_its_commit() {
+    let r = Repo::new();
+    r.write("web/app.js", &format!("const k = \"{}\";\n", key(13)));
+    r.write("README.md", "hello\n");
+    settle();
+    let added = r.commit("add app");
+
+    let (code, findings, stats, _) = scan(&r.path, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(stats["blobs_skipped_in_work_tree"], 2);
+    let f = the_one(&findings);
+    assert_eq!(f["path"], "web/app.js");
+    assert_eq!(f["source"]["kind"], "git-blob");
+    assert_eq!(f["source"]["commit"], added.as_str());
+    assert_eq!(f["source"]["path"], "web/app.js");
+    assert_eq!(f["source"]["in_head"], true);
+}
+
+#[test]
+fn racily_clean_index_entries_are_not_trusted() {
+    let r = Repo::new();
+    r.write("a.txt", "text\n");
+    r.write("b.txt", "more text\n");
+    settle();
+    r.commit("one");
+    // An index no newer than its files cannot vouch for them (git's "racy git" problem).
+    let past = std::time::UNIX_EPOCH + std::time::Duration::from_secs(946_684_800);
+    std::fs::File::options()
+        .write(true)
+        .open(r.path.join(".git/index"))
+        .unwrap()
+        .set_modified(past)
+        .unwrap();
+
+    let (_, _, stats, _) = scan(&r.path, &[]);
+    assert_eq!(stats["blobs_skipped_in_work_tree"], 0);
+    assert_eq!(stats["files_scanned"], 2);
+    assert_eq!(stats["blobs_scanned"], 3);
+}
+
+#[test]
+fn files_with_carriage_returns_are_not_trusted_under_line_end_conversion() {
+    let r = Repo::new();
+    r.write(".gitattributes", "* text=auto\n");
+    r.write("a.txt", "text\n");
+    r.write("crlf.txt", "line\r\n");
+    settle();
+    r.commit("one");
+
+    let (_, _, stats, _) = scan(&r.path, &[]);
+    // crlf.txt was committed with LF: its blob is not the file. The other two have no CR.
+    assert_eq!(stats["blobs_skipped_in_work_tree"], 2);
+    assert_eq!(stats["blobs_scanned"], 2);
+}
+
+#[test]
+fn index_is_not_trusted_when_attributes_name_a_content_filter() {
+    let r = Repo::new();
+    r.write(".gitattributes", "*.js ident\n");
+    r.write("app.js", "let x = 1;\n");
+    settle();
+    r.commit("one");
+
+    let (_, _, stats, _) = scan(&r.path, &[]);
+    assert_eq!(stats["blobs_skipped_in_work_tree"], 0);
+    assert_eq!(stats["blobs_scanned"], 3);
+}
+
+#[test]
+fn with_core_autocrlf_only_files_without_carriage_returns_are_trusted() {
+    let r = Repo::new();
+    r.git(&["config", "core.autocrlf", "input"]);
+    r.write("a.txt", "text\n");
+    r.write("crlf.txt", "line\r\n");
+    settle();
+    r.commit("one");
+
+    let (_, _, stats, _) = scan(&r.path, &[]);
+    assert_eq!(stats["blobs_skipped_in_work_tree"], 1);
+    assert_eq!(stats["blobs_scanned"], 2);
+}

@@ -9,7 +9,7 @@ use std::{
 
 use ignore::{WalkBuilder, WalkState};
 
-use super::{archive, is_binary, BINARY_PROBE};
+use super::{archive, git::WorkTreeIndex, is_binary, BINARY_PROBE};
 use crate::{
     detect::Blob,
     diag::Diagnostics,
@@ -33,13 +33,15 @@ pub struct WalkOptions {
     pub archives: Option<archive::ArchiveLimits>,
 }
 
-/// Walks `roots` in parallel and hands every readable text file to `sink`.
+/// Walks `roots` in parallel and hands every readable text file to `sink`. With `index`, each
+/// scanned file's stat data are checked against git's index (to skip its blob in history).
 ///
 /// Paths are shown relative to the root when there is one directory root (so a report lines up
 /// with the repository), and as walked otherwise.
 pub fn walk(
     roots: &[PathBuf],
     opts: &WalkOptions,
+    index: Option<&WorkTreeIndex>,
     stats: &ScanStats,
     diag: &Diagnostics,
     sink: &(dyn Fn(&Blob<'_>) + Sync),
@@ -118,6 +120,12 @@ pub fn walk(
                     ScanStats::add(&stats.skipped_binary, 1);
                 }
                 Ok(FileRead::Data) => {
+                    // Stat data taken after reading: a file changed while it was read shows it.
+                    if let Some(index) = index {
+                        if let Ok(meta) = std::fs::metadata(path) {
+                            index.note(path, &meta, &buf);
+                        }
+                    }
                     ScanStats::add(&stats.files_scanned, 1);
                     ScanStats::add(&stats.bytes_scanned, buf.len() as u64);
                     sink(&Blob {

@@ -8,7 +8,7 @@ use std::{
     io::IsTerminal,
     path::{Path, PathBuf},
     sync::{
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicU64, AtomicU8, Ordering},
         Mutex, Once,
     },
 };
@@ -95,7 +95,8 @@ impl GitRepo {
     }
 
     /// Scans the history (all of it, or the range of `opts`), handing every text blob and every
-    /// commit and tag message to `sink`. Blobs whose id is in `skip` were scanned already.
+    /// commit and tag message to `sink`. Blobs whose id is in `skip` were scanned already, as
+    /// working-tree files.
     pub fn scan(
         &self,
         opts: &HistoryOptions,
@@ -115,7 +116,12 @@ impl GitRepo {
             Some(range) => self.range_objects(&repo, range, diag),
             None => in_pack_order(&repo, all_objects(&repo, diag)),
         };
+        let listed = objects.len();
         let objects: Vec<Oid> = objects.into_iter().filter(|o| !skip.contains(o)).collect();
+        ScanStats::add(
+            &stats.blobs_skipped_in_work_tree,
+            (listed - objects.len()) as u64,
+        );
         drop(repo);
         self.read_objects(&objects, opts, stats, diag, sink);
     }
@@ -369,6 +375,220 @@ impl GitRepo {
             });
         Some((uri, commit, branch))
     }
+}
+
+/// What git's index knows of the work tree's files, to learn the blob id of a file the walk
+/// scanned without hashing it, as git does: an entry whose stat data match the file names the
+/// file's blob. Those blobs are then left out of the history scan, their content having been
+/// scanned as the file.
+pub struct WorkTreeIndex {
+    /// The walk root that index paths are relative to.
+    root: PathBuf,
+    entries: HashMap<Vec<u8>, IndexedFile>,
+    /// Line ends may be converted: `core.autocrlf`, or attribute files mention `text`, `eol`
+    /// or `crlf`.
+    line_ends: bool,
+}
+
+struct IndexedFile {
+    entry: git2::IndexEntry,
+    /// Set by the walk: `UNCHANGED` when the file was scanned and its stat data matched, plus
+    /// `HAS_CR` when it holds a carriage return (line-end conversion may then change it).
+    state: AtomicU8,
+}
+
+const UNCHANGED: u8 = 1;
+const HAS_CR: u8 = 2;
+
+impl WorkTreeIndex {
+    /// Marks the file at `path` (as the walk reached it from the root), read as `data`, as
+    /// unchanged if the index has an entry for it whose stat data match `meta` (taken after
+    /// reading).
+    pub fn note(&self, path: &Path, meta: &std::fs::Metadata, data: &[u8]) {
+        let Ok(rel) = path.strip_prefix(&self.root) else {
+            return;
+        };
+        let Some(key) = index_path(rel) else {
+            return;
+        };
+        if let Some(f) = self.entries.get(key.as_ref()) {
+            if stat_matches(&f.entry, meta) {
+                let converts = self.line_ends && memchr::memchr(b'\r', data).is_some();
+                let state = if converts {
+                    UNCHANGED | HAS_CR
+                } else {
+                    UNCHANGED
+                };
+                f.state.store(state, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// The blob ids of the files found unchanged (a file with a carriage return is left out
+    /// when line ends may be converted: `text`, `eol` or `crlf` attributes, or `core.autocrlf`;
+    /// without a CR that conversion changes nothing).
+    pub fn unchanged_blobs(self) -> HashSet<Oid> {
+        self.entries
+            .into_values()
+            .filter(|f| f.state.load(Ordering::Relaxed) == UNCHANGED)
+            .map(|f| f.entry.id)
+            .collect()
+    }
+}
+
+impl GitRepo {
+    /// The index of the work tree rooted at `root` (the path the walk starts from), or `None`
+    /// for a bare repository, an unreadable index, or attribute files that mention a content
+    /// filter (`filter`, `ident`, `working-tree-encoding` or an `[attr]` macro): a blob may then
+    /// differ from its file. Entries that are racily clean (written in the same instant as the
+    /// index, or later) are left out: their stat data prove nothing. (As for git, attributes
+    /// changed after a file was added are not seen.)
+    pub fn work_tree_index(&self, root: &Path) -> Option<WorkTreeIndex> {
+        self.workdir.as_ref()?;
+        let repo = self.repo().ok()?;
+        let config = repo.config().ok()?;
+        let autocrlf =
+            matches!(config.get_string("core.autocrlf"), Ok(v) if !v.eq_ignore_ascii_case("false"));
+        // The index file's time is read before the index: a newer index can only be stricter.
+        let stamp = std::fs::metadata(repo.path().join("index")).ok()?;
+        let stamp = file_time(&stamp.modified().ok()?)?;
+        let index = repo.index().ok()?;
+        let workdir = self.workdir.as_deref()?;
+        let mut attribute_files = vec![
+            repo.path().join("info/attributes"),
+            repo.commondir().join("info/attributes"),
+        ];
+        attribute_files.extend(config.get_path("core.attributesFile").ok());
+        attribute_files.extend(dirs::config_dir().map(|d| d.join("git/attributes")));
+        // Those may be missing; a tracked `.gitattributes` missing from the work tree still counts.
+        let optional = attribute_files.len();
+        let mut entries = HashMap::with_capacity(index.len());
+        for entry in index.iter() {
+            let name = entry.path.rsplit(|&b| b == b'/').next().unwrap_or_default();
+            if name == b".gitattributes" {
+                // A path that is not UTF-8 cannot be read below: it counts as mentioning all.
+                let p = std::str::from_utf8(&entry.path)
+                    .map_or_else(|_| PathBuf::new(), |p| workdir.join(p));
+                attribute_files.push(p);
+            }
+            let stage = (entry.flags >> 12) & 3;
+            let flags = git2::IndexEntryExtendedFlag::from_bits_truncate(entry.flags_extended);
+            let regular = matches!(entry.mode, 0o100644 | 0o100755);
+            let racy = (entry.mtime.seconds(), entry.mtime.nanoseconds()) >= stamp;
+            if stage != 0 || !regular || racy || flags.is_intent_to_add() {
+                continue;
+            }
+            let path = entry.path.clone();
+            entries.insert(
+                path,
+                IndexedFile {
+                    entry,
+                    state: AtomicU8::new(0),
+                },
+            );
+        }
+        // Whether attribute files mention what converts content; read once, never per file.
+        let (mut filters, mut line_ends) = (false, false);
+        for (n, file) in attribute_files.iter().enumerate() {
+            let text = match std::fs::read(file) {
+                Ok(t) => t,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && n < optional => continue,
+                Err(_) => b"[attr]x".to_vec(),
+            };
+            let (f, l) = converting_attributes(&String::from_utf8_lossy(&text));
+            filters |= f;
+            line_ends |= l;
+        }
+        if filters {
+            // Per-file attribute lookups (libgit2 resolves every path, component by component)
+            // would cost more than reading the blobs again.
+            return None;
+        }
+        Some(WorkTreeIndex {
+            root: root.to_path_buf(),
+            entries,
+            line_ends: line_ends || autocrlf,
+        })
+    }
+}
+
+/// Whether the lines of an attributes file (`gitattributes(5)`) set (or unset) a content filter
+/// (`filter`, `ident`, `working-tree-encoding`; any `[attr]` macro counts, it may set anything)
+/// and whether they touch line-end conversion (`text`, `eol`, `crlf`).
+fn converting_attributes(text: &str) -> (bool, bool) {
+    let (mut filters, mut line_ends) = (false, false);
+    for line in text.lines() {
+        let line = line.trim_start();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if line.starts_with("[attr]") {
+            return (true, true);
+        }
+        // The pattern comes first, possibly quoted (with escapes); the attributes follow.
+        let rest = match line.strip_prefix('"') {
+            Some(quoted) => {
+                let mut escaped = false;
+                let end = quoted.char_indices().find(|&(_, c)| {
+                    let close = c == '"' && !escaped;
+                    escaped = c == '\\' && !escaped;
+                    close
+                });
+                end.map_or("", |(i, _)| &quoted[i + 1..])
+            }
+            None => line.split_once(char::is_whitespace).map_or("", |(_, r)| r),
+        };
+        for attr in rest.split_whitespace() {
+            let name = attr.trim_start_matches(['-', '!']);
+            let name = name.split_once('=').map_or(name, |(n, _)| n);
+            filters |= matches!(name, "filter" | "ident" | "working-tree-encoding");
+            line_ends |= matches!(name, "text" | "eol" | "crlf");
+        }
+    }
+    (filters, line_ends)
+}
+
+/// (seconds, nanoseconds) since the epoch as the index stores them.
+fn file_time(t: &std::time::SystemTime) -> Option<(i32, u32)> {
+    let d = t.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some((d.as_secs() as i32, d.subsec_nanos()))
+}
+
+/// A relative path as the index spells it: bytes, `/`-separated.
+#[cfg(unix)]
+fn index_path(rel: &Path) -> Option<std::borrow::Cow<'_, [u8]>> {
+    use std::os::unix::ffi::OsStrExt;
+    Some(std::borrow::Cow::Borrowed(rel.as_os_str().as_bytes()))
+}
+
+#[cfg(not(unix))]
+fn index_path(rel: &Path) -> Option<std::borrow::Cow<'_, [u8]>> {
+    Some(std::borrow::Cow::Owned(
+        rel.to_str()?.replace('\\', "/").into_bytes(),
+    ))
+}
+
+/// Whether the stat data git recorded for an entry match the file now, as git's own check does:
+/// size, modification and change times to the nanosecond, inode, owner and a regular file. The
+/// device is left out, as git leaves it out (it changes across mounts and NFS reboots).
+#[cfg(unix)]
+fn stat_matches(e: &git2::IndexEntry, m: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    m.is_file()
+        && m.size() as u32 == e.file_size
+        && m.mtime() as i32 == e.mtime.seconds()
+        && m.mtime_nsec() as u32 == e.mtime.nanoseconds()
+        && m.ctime() as i32 == e.ctime.seconds()
+        && m.ctime_nsec() as u32 == e.ctime.nanoseconds()
+        && m.ino() as u32 == e.ino
+        && m.uid() == e.uid
+        && m.gid() == e.gid
+}
+
+/// Without inode and change time the stat data prove too little: every file is scanned again.
+#[cfg(not(unix))]
+fn stat_matches(_: &git2::IndexEntry, _: &std::fs::Metadata) -> bool {
+    false
 }
 
 /// The git blob id of `data` (what `git hash-object` prints).
@@ -848,6 +1068,31 @@ mod tests {
         let expected: Vec<String> = by_offset.into_iter().map(|(_, id)| id).collect();
         let got: Vec<String> = ordered.iter().map(Oid::to_string).collect();
         assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn attribute_files_are_read_for_what_converts_content() {
+        assert_eq!(
+            converting_attributes("*.vcxproj.filters eol=crlf\n"),
+            (false, true)
+        );
+        assert_eq!(
+            converting_attributes("# filter\n* text=auto\n"),
+            (false, true)
+        );
+        assert_eq!(
+            converting_attributes("*.psd filter=lfs -text\n"),
+            (true, true)
+        );
+        assert_eq!(
+            converting_attributes("\"a \\\" text\" ident\n"),
+            (true, false)
+        );
+        assert_eq!(converting_attributes("[attr]mine text\n"), (true, true));
+        assert_eq!(
+            converting_attributes("*.rs linguist-generated\n"),
+            (false, false)
+        );
     }
 
     #[test]
