@@ -374,3 +374,18 @@ fn rules_list_text_groups_rules_under_their_provider() {
         .unwrap_or(text.len());
     assert!(openai < project && project < next_heading);
 }
+
+#[test]
+fn github_annotations_name_files_from_the_checkout_root_when_a_subfolder_is_scanned() {
+    // The Action runs from the checkout root; `path: web` must still annotate `web/src/app.js`.
+    let key = openai_key(KeyKind::Project, 7);
+    let dir = tree(&[("web/src/app.js", &format!("const k = \"{key}\";\n"))]);
+    let out = keyhound()
+        .current_dir(dir.path())
+        .args(["scan", "web", "--format", "github"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("file=web/src/app.js,line=1"), "{text}");
+    assert!(!text.contains(&key));
+}

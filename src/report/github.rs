@@ -4,23 +4,25 @@
 
 use std::io::Write;
 
-use super::Report;
+use super::{locate::Locator, Report};
 use crate::{
     finding::{Finding, Origin},
     rules::Confidence,
 };
 
 pub fn write_annotations(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    // GitHub places annotations by repository path: the job's working directory is the checkout.
+    let locator = Locator::from_working_dir(report.root);
     for f in report.findings {
         let level = match f.confidence {
             Confidence::High | Confidence::Medium => "error",
             Confidence::Low => "warning",
         };
-        annotation(report, f, level, "", out)?;
+        annotation(report, &locator, f, level, "", out)?;
     }
     for s in report.suppressed {
         let note = format!(" [suppressed by {}]", s.reason.label());
-        annotation(report, &s.finding, "notice", &note, out)?;
+        annotation(report, &locator, &s.finding, "notice", &note, out)?;
     }
     let st = report.stats;
     writeln!(
@@ -44,6 +46,7 @@ pub fn write_annotations(report: &Report<'_>, out: &mut dyn Write) -> std::io::R
 
 fn annotation(
     report: &Report<'_>,
+    locator: &Locator,
     f: &Finding,
     level: &str,
     note: &str,
@@ -77,7 +80,7 @@ fn annotation(
     writeln!(
         out,
         "::{level} file={},line={}{columns},title={}::{}",
-        escape_property(&f.path),
+        escape_property(&locator.relative(&f.path).unwrap_or_else(|| f.path.clone())),
         f.line,
         escape_property(&format!("keyhound: {}", f.rule_id)),
         escape_data(&message)

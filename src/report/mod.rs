@@ -3,6 +3,7 @@
 
 pub mod github;
 pub mod json;
+pub mod locate;
 pub mod rules;
 pub mod sarif;
 pub mod text;

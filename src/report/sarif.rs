@@ -2,14 +2,11 @@
 //! with a repository-relative location and a stable partial fingerprint. Never a full secret
 //! unless the report shows secrets. Not a general SARIF writer: only what keyhound reports.
 
-use std::{
-    io::Write,
-    path::{Path, PathBuf},
-};
+use std::{io::Write, path::Path};
 
 use serde_json::{json, Value};
 
-use super::Report;
+use super::{locate::Locator, Report};
 use crate::{
     finding::Finding,
     rules::{Confidence, Rule},
@@ -82,7 +79,8 @@ fn document(report: &Report<'_>, base: Option<&Path>) -> Value {
         "columnKind": "unicodeCodePoints",
         "results": results,
     });
-    if let Some(base) = &locator.base_uri {
+    let base_uri = base_uri(&locator);
+    if let Some(base) = &base_uri {
         run["originalUriBaseIds"] = json!({"SRCROOT": {"uri": base}});
     }
     if let Some(vc) = &report.version_control {
@@ -93,7 +91,7 @@ fn document(report: &Report<'_>, base: Option<&Path>) -> Value {
         if let Some(branch) = &vc.branch {
             details["branch"] = json!(branch);
         }
-        if locator.base_uri.is_some() {
+        if base_uri.is_some() {
             details["mappedTo"] = json!({"uriBaseId": "SRCROOT"});
         }
         run["versionControlProvenance"] = json!([details]);
@@ -229,7 +227,7 @@ fn result(f: &Finding, used: &[&Rule], locator: &Locator, report: &Report<'_>) -
         "level": level,
         "message": {"text": message},
         "locations": [{"physicalLocation": {
-            "artifactLocation": locator.artifact(&f.path),
+            "artifactLocation": artifact(locator, &f.path),
             // The region's snippet is the secret itself; the context is its line.
             "region": {
                 "startLine": f.line,
@@ -249,62 +247,27 @@ fn result(f: &Finding, used: &[&Rule], locator: &Locator, report: &Report<'_>) -
     })
 }
 
-/// Turns finding paths into SARIF artifact locations.
-struct Locator {
-    /// The scanned root, when findings' paths are relative to it.
-    root: Option<PathBuf>,
-    /// The directory `SRCROOT` stands for, absolute.
-    base: Option<PathBuf>,
-    /// `base` as a `file://` URI ending in `/`.
-    base_uri: Option<String>,
+/// The SARIF artifact location of a finding's file: relative to `SRCROOT` (the locator's base)
+/// when the file lies under it, else an absolute `file://` URI.
+fn artifact(locator: &Locator, path: &str) -> Value {
+    match (locator.relative(path), locator.absolute(path)) {
+        (Some(rel), _) => json!({"uri": uri_path(&rel), "uriBaseId": "SRCROOT"}),
+        (None, Some(abs)) => json!({"uri": file_uri(&abs)}),
+        (None, None) => {
+            json!({"uri": uri_path(path.trim_start_matches("./")), "uriBaseId": "SRCROOT"})
+        }
+    }
 }
 
-impl Locator {
-    fn new(root: Option<&Path>, base: Option<&Path>) -> Self {
-        // Both sides canonical, so a symlinked working directory still matches the root.
-        let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-        let root = root.map(canon);
-        let base = base.map(canon).or_else(|| root.clone());
-        let base_uri = base.as_deref().map(|b| {
-            let mut uri = file_uri(b);
-            if !uri.ends_with('/') {
-                uri.push('/');
-            }
-            uri
-        });
-        Locator {
-            root,
-            base,
-            base_uri,
+/// `SRCROOT` as a `file://` URI ending in `/`.
+fn base_uri(locator: &Locator) -> Option<String> {
+    locator.base.as_deref().map(|b| {
+        let mut uri = file_uri(b);
+        if !uri.ends_with('/') {
+            uri.push('/');
         }
-    }
-
-    /// A `/`-separated path relative to `SRCROOT` when the file lies under it; else an absolute
-    /// `file://` URI.
-    fn artifact(&self, path: &str) -> Value {
-        let p = Path::new(path);
-        let absolute = if p.is_absolute() {
-            Some(p.to_path_buf())
-        } else {
-            self.root.as_ref().map(|r| r.join(p))
-        };
-        let relative = match (&absolute, &self.base) {
-            (Some(abs), Some(base)) => abs.strip_prefix(base).ok().map(|r| {
-                r.components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/")
-            }),
-            _ => None,
-        };
-        match (relative, absolute) {
-            (Some(rel), _) if !rel.is_empty() => {
-                json!({"uri": uri_path(&rel), "uriBaseId": "SRCROOT"})
-            }
-            (_, Some(abs)) => json!({"uri": file_uri(&abs)}),
-            _ => json!({"uri": uri_path(path.trim_start_matches("./")), "uriBaseId": "SRCROOT"}),
-        }
-    }
+        uri
+    })
 }
 
 /// `openai-project-key` → `OpenaiProjectKey`.
@@ -368,12 +331,12 @@ mod tests {
         let root = base.join("kh-sarif-root");
         let l = Locator::new(Some(&root), Some(&base));
         assert_eq!(
-            l.artifact("web/app.js"),
+            artifact(&l, "web/app.js"),
             json!({"uri": "kh-sarif-root/web/app.js", "uriBaseId": "SRCROOT"})
         );
         let outside = Locator::new(Some(&base), Some(&root));
         assert_eq!(
-            outside.artifact("/elsewhere/a b.js"),
+            artifact(&outside, "/elsewhere/a b.js"),
             json!({"uri": "file:///elsewhere/a%20b.js"})
         );
     }
