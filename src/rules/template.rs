@@ -4,7 +4,9 @@
 //!
 //! A placeholder is `{CHARSET:LEN}` or `{CHARSET:LEN:LABEL}`; the same label gives the same text
 //! everywhere one [`Expander`] is used (to put one key in several files). Anything else between
-//! braces is left as it is, so JSON and code in templates need no escaping.
+//! braces is left as it is, so JSON and code in templates need no escaping. `{-}` expands to
+//! nothing: it breaks up a placeholder example that would otherwise look like a real key in the
+//! repository (`AIzaSy{-}XXXX…`), and the test still sees the whole string.
 
 use std::collections::HashMap;
 
@@ -56,6 +58,10 @@ impl Expander {
         while let Some(open) = rest.find('{') {
             out.push_str(&rest[..open]);
             let after = &rest[open + 1..];
+            if let Some(tail) = after.strip_prefix("-}") {
+                rest = tail;
+                continue;
+            }
             match after
                 .find('}')
                 .and_then(|close| self.placeholder(&after[..close]).map(|s| (s, close)))
@@ -134,6 +140,11 @@ mod tests {
             expand(r#"{"a": {b}} {nope:3} {hex:x}"#, 0),
             r#"{"a": {b}} {nope:3} {hex:x}"#
         );
+    }
+
+    #[test]
+    fn a_break_marker_expands_to_nothing() {
+        assert_eq!(expand("AIza{-}Sy{-}XX", 0), "AIzaSyXX");
     }
 
     #[test]
