@@ -46,6 +46,8 @@ pub struct Detector {
     decode: bool,
     /// Base64 forms of the rule keywords, which pick the base64 runs worth decoding.
     base64_needles: decode::base64::Needles,
+    /// Whether the exposure rules run (they are medium confidence, so not above that threshold).
+    exposures: bool,
 }
 
 /// The `endpoint_hosts` of a rule's validation table (following `same_as`); empty for most rules
@@ -108,7 +110,8 @@ impl Detector {
                 .flat_map(|r| r.keywords.iter().map(String::as_str)),
         );
         // Exposure rules come after the engine's, so engine rule indices stay valid.
-        if options.min_confidence <= Confidence::Medium {
+        let exposures = options.min_confidence <= Confidence::Medium;
+        if exposures {
             rules.extend(exposure::rules());
         }
         Ok(Detector {
@@ -119,6 +122,7 @@ impl Detector {
             options,
             decode: true,
             base64_needles,
+            exposures,
         })
     }
 
@@ -161,7 +165,7 @@ impl Detector {
         } else {
             Vec::new()
         };
-        let exposures = if self.rules.iter().any(|r| r.id == exposure::ENV_VAR_RULE) {
+        let exposures = if self.exposures {
             exposure::find(blob.path, blob.data)
         } else {
             Vec::new()

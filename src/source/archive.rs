@@ -53,17 +53,28 @@ pub enum Kind {
 }
 
 pub fn kind_of(name: &str) -> Option<Kind> {
-    let lower = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
-    let ext = lower.rsplit_once('.').map(|(_, e)| e)?;
-    Some(match ext {
-        "zip" | "jar" | "war" | "ear" | "apk" | "aab" | "aar" | "ipa" | "whl" | "xpi" | "nupkg"
-        | "vsix" => Kind::Zip,
-        "crx" => Kind::Crx,
-        "tar" => Kind::Tar,
-        "tgz" => Kind::TarGz,
-        "gz" if lower.ends_with(".tar.gz") => Kind::TarGz,
-        _ => return None,
-    })
+    // Called for every file of a walk: compare in place rather than lowercase a copy.
+    let file = name.rsplit('/').next().unwrap_or(name);
+    let (stem, ext) = file.rsplit_once('.')?;
+    let is = |e: &str| ext.eq_ignore_ascii_case(e);
+    const ZIP: &[&str] = &[
+        "zip", "jar", "war", "ear", "apk", "aab", "aar", "ipa", "whl", "xpi", "nupkg", "vsix",
+    ];
+    if ZIP.iter().any(|e| is(e)) {
+        Some(Kind::Zip)
+    } else if is("crx") {
+        Some(Kind::Crx)
+    } else if is("tar") {
+        Some(Kind::Tar)
+    } else if is("tgz")
+        || (is("gz")
+            && stem.len() >= 4
+            && stem.as_bytes()[stem.len() - 4..].eq_ignore_ascii_case(b".tar"))
+    {
+        Some(Kind::TarGz)
+    } else {
+        None
+    }
 }
 
 /// Why an archive was not read (in full).
@@ -328,6 +339,8 @@ mod tests {
         assert_eq!(kind_of("pkg-1.0.0.tgz"), Some(Kind::TarGz));
         assert_eq!(kind_of("a/b.tar.gz"), Some(Kind::TarGz));
         assert_eq!(kind_of("logs.gz"), None);
+        assert_eq!(kind_of("BACKUP.TAR.GZ"), Some(Kind::TarGz));
+        assert_eq!(kind_of("a.tar/logs.gz"), None);
         assert_eq!(kind_of("ext.crx"), Some(Kind::Crx));
         assert_eq!(kind_of("README"), None);
     }
