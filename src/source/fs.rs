@@ -2,7 +2,6 @@
 //! `.ignore` and `.keyhoundignore`, never enters `.git/`, and skips binary and oversized files.
 
 use std::{
-    fs::File,
     io::Read,
     path::{Path, PathBuf},
 };
@@ -89,11 +88,16 @@ pub fn walk(
                 ScanStats::add(&stats.skipped_symlinks, 1);
                 return WalkState::Continue;
             }
-            if !ft.is_file() {
+            if ft.is_dir() {
                 return WalkState::Continue;
             }
             let path = entry.path();
             let shown = display_path(path, strip_root.as_deref());
+            if !ft.is_file() {
+                // Never opened: a FIFO blocks until someone writes to it, a device may never end.
+                diag.warn(format_args!("{shown}: skipped, {}", special_kind(ft)));
+                return WalkState::Continue;
+            }
             // Archives are binary by nature; they are read whole and opened instead.
             let archive_kind = opts
                 .archives
@@ -118,6 +122,9 @@ pub fn walk(
                 }
                 Ok(FileRead::Binary) => {
                     ScanStats::add(&stats.skipped_binary, 1);
+                }
+                Ok(FileRead::NotRegular(ft)) => {
+                    diag.warn(format_args!("{shown}: skipped, {}", special_kind(ft)));
                 }
                 Ok(FileRead::Data) => {
                     // Stat data taken after reading: a file changed while it was read shows it.
@@ -150,6 +157,27 @@ enum FileRead {
     Data,
     Binary,
     TooLarge(u64),
+    /// Not a regular file after all (it was replaced after the directory was listed).
+    NotRegular(std::fs::FileType),
+}
+
+/// What a file that is not a regular file is, for the warning that skips it.
+fn special_kind(ft: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "a FIFO (named pipe), not a regular file";
+        }
+        if ft.is_socket() {
+            return "a socket, not a regular file";
+        }
+        if ft.is_char_device() || ft.is_block_device() {
+            return "a device node, not a regular file";
+        }
+    }
+    let _ = ft;
+    "not a regular file"
 }
 
 /// Reads a text file into `buf` unless it is larger than `max`.
@@ -164,8 +192,17 @@ fn read_file(
     judge_binary: bool,
     buf: &mut Vec<u8>,
 ) -> std::io::Result<FileRead> {
-    let file = File::open(path)?;
-    let len = file.metadata()?.len();
+    let mut open = std::fs::OpenOptions::new();
+    open.read(true);
+    // Without O_NONBLOCK, opening a FIFO that replaced a listed file would wait for a writer.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut open, libc::O_NONBLOCK);
+    let file = open.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Ok(FileRead::NotRegular(meta.file_type()));
+    }
+    let len = meta.len();
     if len > max {
         return Ok(FileRead::TooLarge(len));
     }
@@ -254,6 +291,21 @@ mod tests {
         assert!(matches!(
             read_file(&path, 10_000, true, &mut buf).unwrap(),
             FileRead::TooLarge(20_000)
+        ));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_not_read_and_opening_it_does_not_wait_for_a_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pipe");
+        let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        let mut buf = Vec::new();
+        assert!(matches!(
+            read_file(&path, 1 << 20, true, &mut buf).unwrap(),
+            FileRead::NotRegular(_)
         ));
     }
 }
