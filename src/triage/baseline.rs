@@ -22,6 +22,13 @@ struct BaselineFile {
     findings: Vec<Entry>,
 }
 
+/// What every version of the baseline format has, whatever else it holds.
+#[derive(Debug, Deserialize)]
+struct BaselineHeader {
+    version: u32,
+    tool: String,
+}
+
 /// One accepted finding. `path` and `rule_id` are there for people reading the file.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -73,20 +80,28 @@ impl Baseline {
             file: name(),
             source,
         })?;
-        let parsed: BaselineFile =
-            serde_json::from_str(&text).map_err(|e| BaselineError::Invalid {
-                file: name(),
-                message: e.to_string(),
-            })?;
-        if parsed.version != BASELINE_VERSION || parsed.tool != "keyhound" {
-            return Err(BaselineError::Invalid {
-                file: name(),
-                message: format!(
-                    "version {} of tool `{}` (expected version {BASELINE_VERSION} of keyhound)",
-                    parsed.version, parsed.tool
-                ),
-            });
+        let invalid = |message: String| BaselineError::Invalid {
+            file: name(),
+            message,
+        };
+        // The version first, read leniently: a baseline from a newer keyhound may have fields this
+        // one does not know, and "written by a newer version" is what its user needs to hear.
+        let header: BaselineHeader =
+            serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        if header.version != BASELINE_VERSION || header.tool != "keyhound" {
+            return Err(invalid(format!(
+                "version {} of tool `{}` (expected version {BASELINE_VERSION} of keyhound{})",
+                header.version,
+                header.tool,
+                if header.version > BASELINE_VERSION && header.tool == "keyhound" {
+                    "; a newer keyhound wrote it"
+                } else {
+                    ""
+                }
+            )));
         }
+        let parsed: BaselineFile =
+            serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
         Ok(Baseline {
             entries: parsed.findings,
         })
