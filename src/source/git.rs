@@ -122,8 +122,19 @@ impl GitRepo {
             &stats.blobs_skipped_in_work_tree,
             (listed - objects.len()) as u64,
         );
+        let shallow = shallow_commits(&repo);
+        if repo
+            .config()
+            .and_then(|c| c.get_string("extensions.partialclone"))
+            .is_ok()
+        {
+            diag.warn(format_args!(
+                "{}: a partial clone: objects its server has not sent are not here to scan",
+                self.git_dir.display()
+            ));
+        }
         drop(repo);
-        self.read_objects(&objects, opts, stats, diag, sink);
+        self.read_objects(&objects, &shallow, opts, stats, diag, sink);
     }
 
     /// Commits, tags and blobs introduced by the commits of `range` (tree diff against each
@@ -182,6 +193,7 @@ impl GitRepo {
     fn read_objects(
         &self,
         objects: &[Oid],
+        shallow: &HashSet<Oid>,
         opts: &HistoryOptions,
         stats: &ScanStats,
         diag: &Diagnostics,
@@ -224,7 +236,7 @@ impl GitRepo {
                     }
                 };
                 for &oid in chunk {
-                    let n = read_one(&odb, oid, opts.max_blob_size, stats, diag, sink);
+                    let n = read_one(&odb, oid, opts.max_blob_size, shallow, stats, diag, sink);
                     if let Some(bar) = &bar {
                         let total = bytes.fetch_add(n, Ordering::Relaxed) + n;
                         bar.inc(1);
@@ -716,6 +728,7 @@ fn read_one(
     odb: &git2::Odb<'_>,
     oid: Oid,
     max: u64,
+    shallow: &HashSet<Oid>,
     stats: &ScanStats,
     diag: &Diagnostics,
     sink: &(dyn Fn(&Blob<'_>) + Sync),
@@ -767,6 +780,9 @@ fn read_one(
             let Some(start) = memchr::memmem::find(data, b"\n\n") else {
                 return data.len() as u64;
             };
+            if kind == ObjectType::Commit {
+                check_links(odb, oid, &data[..start], shallow, diag);
+            }
             let message = &data[start + 2..];
             if message.is_empty() || is_binary(message) {
                 return data.len() as u64;
@@ -790,6 +806,52 @@ fn read_one(
         _ => {}
     }
     data.len() as u64
+}
+
+/// Reports the tree and parents that a commit's header names but the object database lacks:
+/// history that cannot be scanned. The parents of a shallow clone's boundary commits are missing
+/// by design. (Blobs and subtrees are not checked: that would mean reading every tree.)
+fn check_links(
+    odb: &git2::Odb<'_>,
+    commit: Oid,
+    header: &[u8],
+    shallow: &HashSet<Oid>,
+    diag: &Diagnostics,
+) {
+    for line in header.split(|&b| b == b'\n') {
+        let (what, id) = if let Some(id) = line.strip_prefix(b"tree ") {
+            ("tree", id)
+        } else if let Some(id) = line.strip_prefix(b"parent ") {
+            if shallow.contains(&commit) {
+                continue;
+            }
+            ("commit", id)
+        } else {
+            break;
+        };
+        let Some(id) = std::str::from_utf8(id)
+            .ok()
+            .and_then(|s| Oid::from_str(s).ok())
+        else {
+            continue;
+        };
+        if !odb.exists(id) {
+            diag.error(
+                format_args!("git {what} {id}"),
+                format_args!("missing (named by commit {commit}); its contents were not scanned"),
+            );
+        }
+    }
+}
+
+/// The boundary commits of a shallow clone (`shallow` in the git directory), whose parents are
+/// not in the repository.
+fn shallow_commits(repo: &Repository) -> HashSet<Oid> {
+    std::fs::read_to_string(repo.commondir().join("shallow"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| Oid::from_str(l.trim()).ok())
+        .collect()
 }
 
 /// Blobs of `commit`'s tree that none of its parents had at that path (gitlinks left out).
