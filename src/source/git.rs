@@ -123,15 +123,12 @@ impl GitRepo {
             (listed - objects.len()) as u64,
         );
         let shallow = shallow_commits(&repo);
-        if repo
-            .config()
-            .and_then(|c| c.get_string("extensions.partialclone"))
-            .is_ok()
-        {
-            diag.warn(format_args!(
-                "{}: a partial clone: objects its server has not sent are not here to scan",
-                self.git_dir.display()
-            ));
+        if is_partial_clone(&repo) {
+            // Its history is incomplete by design: the scan cannot vouch for it.
+            diag.error(
+                self.git_dir.display(),
+                "a partial clone: objects its server has not sent are not here to scan",
+            );
         }
         drop(repo);
         self.read_objects(&objects, &shallow, opts, stats, diag, sink);
@@ -842,6 +839,24 @@ fn check_links(
             );
         }
     }
+}
+
+/// Whether objects may be missing by design: a remote is a promisor (git 2.x marks the remote of
+/// `git clone --filter=…` so; older versions set `extensions.partialClone`).
+fn is_partial_clone(repo: &Repository) -> bool {
+    let Ok(config) = repo.config() else {
+        return false;
+    };
+    config.get_string("extensions.partialclone").is_ok()
+        || repo.remotes().is_ok_and(|names| {
+            (0..names.len())
+                .filter_map(|i| names.get(i).ok().flatten())
+                .any(|name| {
+                    config
+                        .get_bool(&format!("remote.{name}.promisor"))
+                        .unwrap_or(false)
+                })
+        })
 }
 
 /// The boundary commits of a shallow clone (`shallow` in the git directory), whose parents are
