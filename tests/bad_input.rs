@@ -1177,6 +1177,86 @@ fn catastrophic_regex_in_a_user_rule_cannot_stall_a_scan() {
     assert_eq!(run.code, 1);
 }
 
+/// `scan --format json ARGS` in `dir` with at most 2 GiB of address space, for cases whose
+/// failure would be reading without end.
+fn scan_in_2_gib(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    use std::os::unix::process::CommandExt;
+    let mut all = os(&["scan", "--format", "json"]);
+    all.extend(os(args));
+    let mut cmd = keyhound(dir, &all);
+    cmd.envs(env.iter().copied());
+    // SAFETY: setrlimit is async-signal-safe, and nothing else runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 2 << 30,
+                rlim_max: 2 << 30,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    run(cmd, Duration::from_secs(60))
+}
+
+#[test]
+fn config_ignore_and_attribute_files_that_are_devices_or_fifos_cannot_stall_a_scan() {
+    // A repository can hold links to /dev/zero (and a work directory a FIFO) under the names of
+    // files keyhound or the walker read whole: found by the matrix, these used to fill memory or
+    // hang.
+    let (dir, k) = planted();
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join(".keyhound.toml")).unwrap();
+    let run = scan_in_2_gib(dir.path(), &[], &[]);
+    assert_refused(&run, &[".keyhound.toml", "not a regular file"]);
+    std::fs::remove_file(dir.path().join(".keyhound.toml")).unwrap();
+
+    write(dir.path(), "web/app.js", key_line(2));
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("web/.gitignore")).unwrap();
+    write(dir.path(), "docs/readme.md", key_line(3));
+    // SAFETY: a valid NUL-terminated path.
+    let fifo = dir.path().join("docs/.keyhoundignore");
+    assert_eq!(unsafe { libc::mkfifo(c_path(&fifo).as_ptr(), 0o644) }, 0);
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join(".gitattributes")).unwrap();
+    git(dir.path(), &["add", ".gitattributes", "planted"]);
+    git(dir.path(), &["commit", "-q", "-m", "attributes"]);
+
+    let run = scan_in_2_gib(dir.path(), &[], &[]);
+    // Their directories cannot be walked as the ignore files say, so they are not walked at all.
+    assert_warns(&run, &["web/.gitignore", "device", "not scanned"]);
+    assert_warns(&run, &["docs/.keyhoundignore", "FIFO", "not scanned"]);
+    assert!(run.found(&key(2)).is_empty() && run.found(&key(3)).is_empty());
+    assert_eq!(run.stats()["errors"], 2);
+    assert_planted_found(&run, &k);
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn rule_file_linked_out_of_the_repository_is_refused_unread() {
+    // A parse error quotes the offending line, so a rule "file" linked to /proc/self/environ
+    // would print the CI's environment: found by the matrix.
+    let (dir, _) = planted();
+    let secret = "hunter2-not-a-real-token";
+    write(
+        dir.path(),
+        ".keyhound.toml",
+        "rules = [\"ci/rules.toml\"]\n",
+    );
+    std::fs::create_dir(dir.path().join("ci")).unwrap();
+    std::os::unix::fs::symlink("/proc/self/environ", dir.path().join("ci/rules.toml")).unwrap();
+    let run = scan_in_2_gib(dir.path(), &[], &[("CI_TOKEN", secret)]);
+    assert_refused(&run, &["ci/rules.toml", "outside the config's directory"]);
+    assert!(!run.stderr.contains(secret), "{}", run.stderr);
+
+    // The same through a rule directory.
+    write(dir.path(), ".keyhound.toml", "rules = [\"ci\"]\n");
+    let run = scan_in_2_gib(dir.path(), &[], &[("CI_TOKEN", secret)]);
+    assert_refused(&run, &["ci/rules.toml", "outside the config's directory"]);
+    assert!(!run.stderr.contains(secret), "{}", run.stderr);
+}
+
 #[test]
 fn baseline_from_a_future_version_is_refused_with_its_version() {
     let (dir, _) = planted();

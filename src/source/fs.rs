@@ -4,6 +4,7 @@
 use std::{
     io::Read,
     path::{Path, PathBuf},
+    sync::{Arc, Mutex},
 };
 
 use ignore::{WalkBuilder, WalkState};
@@ -49,10 +50,38 @@ pub fn walk(
         [only] if only.is_dir() => Some(only.clone()),
         _ => None,
     };
-    let mut builder = WalkBuilder::new(&roots[0]);
-    for root in &roots[1..] {
+    // The `ignore` crate reads every ignore file whole, following links: one that is a FIFO or a
+    // link to a device (which a repository can hold) would hang the walk or fill memory. A
+    // directory with such a file is not entered, and an error names the file; the roots and the
+    // directories above them (whose ignore files count too) are checked before the walk.
+    let ignore_names: &'static [&'static str] = if opts.no_ignore {
+        &[]
+    } else {
+        &[".gitignore", ".ignore", IGNORE_FILE]
+    };
+    let refused: Arc<Mutex<Vec<PathBuf>>> = Arc::default();
+    let roots: Vec<&PathBuf> = roots
+        .iter()
+        .filter(|root| {
+            let above = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+            let bad = above
+                .ancestors()
+                .find_map(|dir| special_ignore_file(dir, ignore_names));
+            if let Some(bad) = &bad {
+                refused.lock().unwrap().push(bad.clone());
+            }
+            bad.is_none()
+        })
+        .collect();
+    let Some((first, rest)) = roots.split_first() else {
+        report_refused(&refused, strip_root.as_deref(), diag);
+        return;
+    };
+    let mut builder = WalkBuilder::new(first);
+    for root in rest {
         builder.add(root);
     }
+    let refusing = refused.clone();
     builder
         .hidden(false)
         .parents(!opts.no_ignore)
@@ -64,7 +93,21 @@ pub fn walk(
         .require_git(false)
         .follow_links(opts.follow_links)
         .threads(opts.threads)
-        .filter_entry(|e| e.file_name() != ".git");
+        .filter_entry(move |e| {
+            if e.file_name() == ".git" {
+                return false;
+            }
+            if !e.file_type().is_some_and(|t| t.is_dir()) {
+                return true;
+            }
+            match special_ignore_file(e.path(), ignore_names) {
+                Some(bad) => {
+                    refusing.lock().unwrap().push(bad);
+                    false
+                }
+                None => true,
+            }
+        });
     if !opts.no_ignore {
         builder.add_custom_ignore_filename(IGNORE_FILE);
     }
@@ -150,6 +193,26 @@ pub fn walk(
             WalkState::Continue
         })
     });
+    report_refused(&refused, strip_root.as_deref(), diag);
+}
+
+/// An ignore file among `names` in `dir` that exists but is not a regular file (links followed).
+fn special_ignore_file(dir: &Path, names: &[&str]) -> Option<PathBuf> {
+    names
+        .iter()
+        .map(|name| dir.join(name))
+        .find(|p| std::fs::metadata(p).is_ok_and(|m| !m.is_file() && !m.is_dir()))
+}
+
+fn report_refused(refused: &Mutex<Vec<PathBuf>>, root: Option<&Path>, diag: &Diagnostics) {
+    for file in refused.lock().unwrap().iter() {
+        let kind =
+            std::fs::metadata(file).map_or("not a regular file", |m| special_kind(m.file_type()));
+        diag.error(
+            display_path(file, root),
+            format_args!("an ignore file that is {kind}: its directory was not scanned"),
+        );
+    }
 }
 
 enum FileRead {

@@ -499,7 +499,7 @@ impl GitRepo {
         // Whether attribute files mention what converts content; read once, never per file.
         let (mut filters, mut line_ends) = (false, false);
         for (n, file) in attribute_files.iter().enumerate() {
-            let text = match std::fs::read(file) {
+            let text = match super::read_regular(file, 1 << 24) {
                 Ok(t) => t,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound && n < optional => continue,
                 Err(_) => b"[attr]x".to_vec(),

@@ -19,6 +19,26 @@ pub fn is_binary(data: &[u8]) -> bool {
         && crate::detect::decode::utf16::sniff(data).is_none()
 }
 
+/// Reads a small file that must be a regular file of at most `max` bytes: opened without waiting
+/// (a FIFO would wait for a writer) and refused unless regular (`/dev/zero` never ends).
+pub fn read_regular(path: &std::path::Path, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut open = std::fs::OpenOptions::new();
+    open.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut open, libc::O_NONBLOCK);
+    let file = open.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() || meta.len() > max {
+        return Err(std::io::Error::other(format!(
+            "not a regular file of at most {max} bytes"
+        )));
+    }
+    let mut data = Vec::with_capacity(meta.len() as usize);
+    file.take(max).read_to_end(&mut data)?;
+    Ok(data)
+}
+
 /// Reads standard input whole and hands it to `sink` as one blob named `<stdin>`.
 pub fn scan_stdin(stats: &ScanStats, diag: &Diagnostics, sink: &(dyn Fn(&Blob<'_>) + Sync)) {
     use std::io::Read;

@@ -12,6 +12,43 @@ use crate::rules::Confidence;
 /// The config file looked for at the scanned root.
 pub const CONFIG_FILE: &str = ".keyhound.toml";
 
+/// A config larger than this is refused: no real one comes near it.
+const MAX_CONFIG_SIZE: u64 = 1 << 20;
+
+/// Checks that a rule file the config names (or each `*.toml` of a rule directory, as the rule
+/// loader reads them) is a regular file inside `base` once links are resolved. A link out of the
+/// repository would make keyhound read any file on the machine, and a rule file's parse error
+/// quotes the offending line: `/proc/self/environ` would print the CI's secrets.
+fn check_rule_path(base: &Path, path: &Path) -> Result<(), String> {
+    let Ok(meta) = std::fs::metadata(path) else {
+        // Missing or unreadable: the rule loader reports it.
+        return Ok(());
+    };
+    let base = std::fs::canonicalize(base).map_err(|e| e.to_string())?;
+    let files: Vec<PathBuf> = if meta.is_dir() {
+        std::fs::read_dir(path)
+            .map_err(|e| e.to_string())?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect()
+    } else {
+        vec![path.to_path_buf()]
+    };
+    for f in files {
+        let real = std::fs::canonicalize(&f).map_err(|e| format!("{}: {e}", f.display()))?;
+        if !real.starts_with(&base) {
+            return Err(format!(
+                "leads outside the config's directory (`{}` is a symbolic link)",
+                f.display()
+            ));
+        }
+        if !std::fs::metadata(&real).is_ok_and(|m| m.is_file()) {
+            return Err(format!("`{}` is not a regular file", f.display()));
+        }
+    }
+    Ok(())
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
@@ -73,6 +110,17 @@ pub enum ConfigError {
 impl Config {
     /// Reads `file`; `Ok(None)` when it does not exist and `required` is false.
     pub fn load(file: &Path, required: bool) -> Result<Option<Config>, ConfigError> {
+        // A FIFO would never end the read, a link to /dev/zero would fill memory.
+        if let Ok(meta) = std::fs::metadata(file) {
+            if !meta.is_file() || meta.len() > MAX_CONFIG_SIZE {
+                return Err(ConfigError::Io {
+                    file: file.display().to_string(),
+                    source: std::io::Error::other(format!(
+                        "not a regular file of at most {MAX_CONFIG_SIZE} bytes"
+                    )),
+                });
+            }
+        }
         let text = match std::fs::read_to_string(file) {
             Ok(t) => t,
             Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -128,7 +176,14 @@ impl Config {
                     ),
                 ));
             }
-            rule_files.push(base.join(p));
+            let full = base.join(p);
+            if let Err(why) = check_rule_path(base, &full) {
+                return Err(invalid(
+                    Some(r.span()),
+                    format!("rules: `{}`: {why}", r.get_ref()),
+                ));
+            }
+            rule_files.push(full);
         }
 
         let mut allow = Vec::new();
