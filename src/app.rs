@@ -38,7 +38,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Scan(args) => scan(args),
         Command::Validate(args) => validate_input(args),
         Command::Rules(RulesCommand::List { format, rules }) => {
-            let mut set = load_rules(&rules)?;
+            let mut set = load_rules(&rules, &Diagnostics::new(false))?;
             // The exposure rules live in code (they judge paths), but users list them all the same.
             set.rules.extend(crate::detect::exposure::rules());
             let mut out = std::io::stdout().lock();
@@ -51,7 +51,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Hook(command) => crate::hook::run(command),
         Command::Rules(RulesCommand::Check { file }) => {
             let mut set = RuleSet::default();
-            set.add_path(&file)?;
+            let dropped = set.add_path(&file)?;
+            warn_dropped_validation(&dropped, &Diagnostics::new(false));
             let failures = rules_check(&set)?;
             let mut out = std::io::stdout().lock();
             for f in &failures {
@@ -68,15 +69,28 @@ pub fn run(cli: Cli) -> Result<u8> {
     }
 }
 
-fn load_rules(extra: &[PathBuf]) -> Result<RuleSet> {
+fn load_rules(extra: &[PathBuf], diag: &Diagnostics) -> Result<RuleSet> {
     let mut set = RuleSet::builtin().context("built-in rules")?;
     for p in extra {
-        set.add_path(p)?;
+        let dropped = set.add_path(p)?;
+        warn_dropped_validation(&dropped, diag);
     }
     Ok(set)
 }
 
+/// A user rule file's `[rules.validation]` tables are dropped on loading: say so, once per file,
+/// so nobody believes their rule is checked live.
+fn warn_dropped_validation(files: &[String], diag: &Diagnostics) {
+    for file in files {
+        diag.warn(format_args!(
+            "{file}: its [rules.validation] tables are ignored: only keyhound's built-in rules \
+             check keys live (a rule file must not choose where keys are sent)"
+        ));
+    }
+}
+
 fn scan(args: ScanArgs) -> Result<u8> {
+    crate::diag::show_panic_messages(args.show_secrets);
     let started = Instant::now();
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -102,10 +116,11 @@ fn scan(args: ScanArgs) -> Result<u8> {
 
     let diag = Diagnostics::new(args.quiet);
     let triage = load_triage(&args, root_dir.as_deref())?;
-    let mut rules = load_rules(&args.rules)?;
+    let mut rules = load_rules(&args.rules, &diag)?;
     for file in &triage.config.rule_files {
         // As for --rules, a user rule file never validates (see RuleSet::add_path).
-        rules.add_path(file)?;
+        let dropped = rules.add_path(file)?;
+        warn_dropped_validation(&dropped, &diag);
     }
     disable_rules(&mut rules, &triage.config.disable_rules, &diag);
     let detector = Detector::new(
@@ -287,9 +302,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
 
     let mut findings = findings.into_inner().unwrap();
     let mut suppressed = suppressed.into_inner().unwrap();
-    let order = |a: &Finding, b: &Finding| {
-        (&a.path, a.line, a.column, &a.rule_id).cmp(&(&b.path, b.line, b.column, &b.rule_id))
-    };
+    let order = report_order;
     findings.sort_by(order);
     // Overlapping roots (`scan . src`) read a file twice; its places are still reported once.
     findings.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.offset == b.offset);
@@ -311,6 +324,23 @@ fn scan(args: ScanArgs) -> Result<u8> {
     if args.validate {
         validate_findings(&mut findings, &args.validation, args.quiet)?;
     }
+    if !args.show_secrets {
+        // A key in a commit message is a finding of its own, and also the summary of every
+        // finding of that commit: redact it there too.
+        let redactor = crate::finding::Redactor::new(
+            findings
+                .iter()
+                .chain(suppressed.iter().map(|s| &s.finding))
+                .filter(|f| f.kind == FindingKind::Secret)
+                .map(|f| f.secret.expose()),
+        );
+        for f in findings
+            .iter_mut()
+            .chain(suppressed.iter_mut().map(|s| &mut s.finding))
+        {
+            redactor.redact_provenance(f);
+        }
+    }
     let mut snapshot = stats.snapshot();
     snapshot.errors = diag.errors();
     snapshot.findings = findings.len() as u64;
@@ -321,7 +351,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
         ids.len() as u64
     };
     snapshot.suppressed = triage::counts(&suppressed);
-    snapshot.elapsed_ms = started.elapsed().as_millis() as u64;
+    snapshot.elapsed_ms = args.timings.then(|| started.elapsed().as_millis() as u64);
 
     let root = match &root_dir {
         Some(dir) => std::fs::canonicalize(dir).ok(),
@@ -370,6 +400,34 @@ fn scan(args: ScanArgs) -> Result<u8> {
     } else {
         0
     })
+}
+
+/// The order of every report: by place; places that tie (one path in several commits, several
+/// keys at one column of history) by secret, offset and git object. A total order, so the same
+/// input gives the same report however the threads of a scan interleave.
+fn report_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    fn object(f: &Finding) -> &str {
+        match &f.source {
+            Origin::GitBlob { blob, .. } | Origin::Staged { blob } => blob,
+            Origin::CommitMessage { provenance } => &provenance.commit,
+            Origin::File | Origin::Stdin => "",
+        }
+    }
+    #[allow(clippy::type_complexity)]
+    fn key(f: &Finding) -> (&str, usize, usize, &str, &str, usize, &str, usize, usize) {
+        (
+            &f.path,
+            f.line,
+            f.column,
+            &f.rule_id,
+            &f.secret_sha256,
+            f.offset,
+            object(f),
+            f.end_line,
+            f.end_column,
+        )
+    }
+    key(a).cmp(&key(b))
 }
 
 fn is_active(f: &Finding) -> bool {

@@ -147,6 +147,11 @@ pub struct ScanArgs {
     #[arg(long, short = 'q')]
     pub quiet: bool,
 
+    /// Report how long the scan took: the time in the text summary, `stats.elapsed_ms` in JSON.
+    /// Without it, the same input gives byte-identical reports. Example: --timings
+    #[arg(long)]
+    pub timings: bool,
+
     /// Ask each key's provider whether it still works: one free, read-only request per
     /// distinct secret, over HTTPS to the provider's official API host only (see README).
     /// Without this flag keyhound makes no network request. Example: keyhound scan --validate

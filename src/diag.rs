@@ -4,7 +4,7 @@
 use std::{
     fmt::Display,
     io::Write,
-    sync::atomic::{AtomicU64, Ordering},
+    sync::atomic::{AtomicBool, AtomicU64, Ordering},
 };
 
 /// Collects warnings from every thread of a scan.
@@ -47,5 +47,70 @@ impl Diagnostics {
 
     pub fn warnings(&self) -> u64 {
         self.warnings.load(Ordering::Relaxed)
+    }
+}
+
+/// Whether a panic may print its message: only when the user asked to see secrets.
+static SHOW_PANIC_MESSAGES: AtomicBool = AtomicBool::new(false);
+
+/// Lets panics print their messages (`--show-secrets`), or not.
+pub fn show_panic_messages(show: bool) {
+    SHOW_PANIC_MESSAGES.store(show, Ordering::Relaxed);
+}
+
+/// Replaces the default panic hook: a panic message may quote scanned text (the standard
+/// library's own `byte index 7 is not a char boundary ... of `<the string>`` does), so it is
+/// printed only with `--show-secrets`; otherwise only where keyhound failed.
+pub fn install_panic_hook() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if SHOW_PANIC_MESSAGES.load(Ordering::Relaxed) {
+            default(info);
+            return;
+        }
+        let location = info.location().map(|l| l.to_string());
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "{}",
+            panic_text(location.as_deref(), &payload_text(info.payload()), false)
+        );
+    }));
+}
+
+fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}
+
+/// What keyhound prints when it panics: the message only when `show` (it may hold a secret).
+pub fn panic_text(location: Option<&str>, message: &str, show: bool) -> String {
+    let at = location.map(|l| format!(" at {l}")).unwrap_or_default();
+    if show {
+        format!("keyhound: internal error{at}: {message}")
+    } else {
+        format!(
+            "keyhound: internal error{at}. This is a bug in keyhound: please report it at \
+             https://github.com/keyhound/keyhound/issues. Its message is not shown because it \
+             may quote scanned text; run again with --show-secrets to see it."
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_message_is_withheld_unless_secrets_may_be_shown() {
+        let message = "byte index 9 is not a char boundary of `sk-test-0123456789abcdef`";
+        let hidden = panic_text(Some("src/detect/mod.rs:1:2"), message, false);
+        assert!(hidden.contains("src/detect/mod.rs:1:2"), "{hidden}");
+        assert!(!hidden.contains("0123456789abcdef"), "{hidden}");
+        assert!(hidden.contains("--show-secrets"), "{hidden}");
+        let shown = panic_text(None, message, true);
+        assert!(shown.contains(message), "{shown}");
     }
 }

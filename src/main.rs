@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    keyhound::diag::install_panic_hook();
     let cli = keyhound::cli::Cli::parse();
     match keyhound::app::run(cli) {
         Ok(code) => ExitCode::from(code),

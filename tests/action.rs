@@ -5,10 +5,14 @@
 //! These tests need Python with PyYAML and check-jsonschema (`pip install pre-commit
 //! check-jsonschema` brings both). Without them they are skipped locally and fail in CI.
 
+mod common;
+
 use std::{
     path::{Path, PathBuf},
     process::Command,
 };
+
+use common::git;
 
 use keyhound::rules::template::expand;
 use serde_json::{json, Value};
@@ -35,23 +39,6 @@ fn available(program: &str, args: &[&str]) -> bool {
 
 fn key(seed: u64) -> String {
     expand("sk-proj-{b64url:74}T3BlbkFJ{b64url:74}", seed)
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(["-c", "user.name=Dev", "-c", "user.email=dev@example.com"])
-        .args([
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
 #[test]

@@ -1,7 +1,11 @@
 //! The pre-commit gates: `keyhound hook install|uninstall` (a plain git hook) and the hook for
 //! the pre-commit framework (`.pre-commit-hooks.yaml`), each blocking a commit that adds a key.
 
+mod common;
+
 use std::{path::Path, process::Command};
+
+use common::{git_output as git, git_repo as repo};
 
 use assert_cmd::Command as Bin;
 use keyhound::rules::template::expand;
@@ -9,27 +13,6 @@ use predicates::prelude::*;
 
 fn key(seed: u64) -> String {
     expand("sk-proj-{b64url:74}T3BlbkFJ{b64url:74}", seed)
-}
-
-fn git(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args([
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
-
-fn repo() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    assert!(git(dir.path(), &["init", "-q"]).status.success());
-    dir
 }
 
 fn hook(dir: &Path, args: &[&str]) -> assert_cmd::assert::Assert {

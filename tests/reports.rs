@@ -203,7 +203,6 @@ fn json_report_has_version_tool_findings_and_stats() {
         "skipped_too_large",
         "skipped_symlinks",
         "errors",
-        "elapsed_ms",
     ] {
         assert!(stats[field].is_u64(), "stats.{field} missing: {stats}");
     }

@@ -1,7 +1,11 @@
 //! `keyhound scan --staged`: the pre-commit scan reads the git index, compares it with HEAD, and
 //! reports only secrets on lines the commit adds, with their line numbers in the staged file.
 
-use std::{path::Path, process::Command};
+mod common;
+
+use std::path::Path;
+
+use common::{git, git_repo as repo};
 
 use assert_cmd::Command as Bin;
 use keyhound::rules::template::expand;
@@ -10,28 +14,6 @@ use serde_json::Value;
 
 fn key(seed: u64) -> String {
     expand("sk-proj-{b64url:74}T3BlbkFJ{b64url:74}", seed)
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args([
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-}
-
-fn repo() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    git(dir.path(), &["init", "-q"]);
-    dir
 }
 
 fn write(dir: &Path, file: &str, text: &str) {

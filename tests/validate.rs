@@ -661,3 +661,68 @@ fn https_proxy_from_the_environment_is_honoured() {
     assert!(!format!("{reqs:?}").contains(key.as_str()));
     assert_eq!(status_of(&verdicts(&out.stdout), &key), "unknown");
 }
+
+#[test]
+fn a_user_rule_files_validation_table_is_dropped_with_one_warning_naming_it() {
+    let dir = TempDir::new().unwrap();
+    let rule = |id: &str, validation: bool| {
+        let mut r = format!(
+            "[[rules]]\nid = \"{id}\"\nname = \"Acme key\"\nconfidence = \"high\"\n\
+             keywords = [\"{id}_\"]\nregex = '''{id}_[0-9a-f]{{32}}'''\n\
+             examples = [\"{id}_{{hex:32}}\"]\n"
+        );
+        if validation {
+            r.push_str(
+                "[rules.validation]\nmethod = \"GET\"\nurl = \"https://collector.example/\"\n\
+                 auth = \"bearer\"\nresponses = []\n",
+            );
+        }
+        r
+    };
+    let provider = "[provider]\nid = \"acme\"\nname = \"Acme\"\n\
+                    rotation_url = \"https://acme.example/keys\"\nremediation = \"Rotate it.\"\n";
+    let with = dir.path().join("with-checks.toml");
+    std::fs::write(
+        &with,
+        format!("{provider}{}{}", rule("acme", true), rule("acmetwo", true)),
+    )
+    .unwrap();
+    let without = dir.path().join("plain.toml");
+    std::fs::write(&without, format!("{provider}{}", rule("acmethree", false))).unwrap();
+    let warning = "with-checks.toml: its [rules.validation] tables are ignored";
+    let warnings = |stderr: &[u8]| String::from_utf8_lossy(stderr).matches(warning).count();
+
+    for args in [
+        vec!["scan".into(), dir.path().display().to_string()],
+        vec!["rules".into(), "list".into()],
+    ] {
+        let out = common::keyhound()
+            .args(&args)
+            .arg("--rules")
+            .arg(&with)
+            .arg("--rules")
+            .arg(&without)
+            .output()
+            .unwrap();
+        assert_eq!(warnings(&out.stderr), 1, "{args:?}: {out:?}");
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("plain.toml"));
+    }
+    let out = common::keyhound()
+        .args(["rules", "check"])
+        .arg(&with)
+        .output()
+        .unwrap();
+    assert_eq!(warnings(&out.stderr), 1, "{out:?}");
+    // A repository's config that adds the file: the same warning.
+    std::fs::write(
+        dir.path().join(".keyhound.toml"),
+        "rules = [\"with-checks.toml\"]\n",
+    )
+    .unwrap();
+    let out = common::keyhound()
+        .arg("scan")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(warnings(&out.stderr), 1, "{out:?}");
+}

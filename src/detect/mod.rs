@@ -17,12 +17,23 @@ use crate::{
 pub use engine::{CompileError, Engine, RawMatch};
 
 /// What a source hands to detection: bytes and where they came from.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct Blob<'a> {
     /// Display path, relative to the scanned root (`<stdin>` for standard input).
     pub path: &'a str,
     pub origin: &'a Origin,
     pub data: &'a [u8],
+}
+
+/// The bytes may hold secrets: `Debug` (a panic message, a log line) shows only their length.
+impl std::fmt::Debug for Blob<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Blob")
+            .field("path", &self.path)
+            .field("origin", self.origin)
+            .field("len", &self.data.len())
+            .finish()
+    }
 }
 
 /// Detection settings that shape findings.

@@ -247,7 +247,9 @@ fn summary(report: &Report<'_>, secrets: usize, w: &mut dyn WriteColor) -> std::
     if s.blobs_scanned > 0 {
         write!(w, " and {}", plural(s.blobs_scanned, "git object"))?;
     }
-    write!(w, " in {:.2} s", s.elapsed_ms as f64 / 1000.0)?;
+    if let Some(ms) = s.elapsed_ms {
+        write!(w, " in {:.2} s", ms as f64 / 1000.0)?;
+    }
     let mut skipped = Vec::new();
     if s.skipped_binary > 0 {
         skipped.push(format!("{} binary", s.skipped_binary));

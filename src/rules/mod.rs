@@ -173,8 +173,9 @@ impl RuleSet {
         Ok(set)
     }
 
-    /// Adds a user rule file, or every `*.toml` in a directory.
-    pub fn add_path(&mut self, path: &Path) -> Result<(), RuleError> {
+    /// Adds a user rule file, or every `*.toml` in a directory. Returns the files whose
+    /// `[rules.validation]` tables were dropped (only built-in rules validate), for a warning.
+    pub fn add_path(&mut self, path: &Path) -> Result<Vec<String>, RuleError> {
         let io = |source| RuleError::Io {
             file: path.display().to_string(),
             source,
@@ -186,20 +187,27 @@ impl RuleSet {
                 .filter(|p| p.extension().is_some_and(|x| x == "toml"))
                 .collect();
             files.sort();
+            let mut dropped = Vec::new();
             for f in files {
-                self.add_path(&f)?;
+                dropped.extend(self.add_path(&f)?);
             }
-            return Ok(());
+            return Ok(dropped);
         }
         let text = std::fs::read_to_string(path).map_err(io)?;
         let first = self.rules.len();
-        self.add_text(&path.display().to_string(), &text)?;
+        let file = path.display().to_string();
+        self.add_text(&file, &text)?;
         // Only built-in rules validate: a user file (perhaps from the scanned repository) must
         // not choose where keys are sent.
+        let mut had_validation = false;
         for rule in &mut self.rules[first..] {
-            rule.validation = None;
+            had_validation |= rule.validation.take().is_some();
         }
-        Ok(())
+        Ok(if had_validation {
+            vec![file]
+        } else {
+            Vec::new()
+        })
     }
 
     /// Parses one rule file and appends its rules.
@@ -224,9 +232,21 @@ impl RuleSet {
 
 /// Parses and checks one rule file without adding it anywhere.
 pub fn parse_rule_file(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
+    // The crate's full message quotes the offending line, which may hold a pasted key: keep
+    // the line number and the gist only.
     let parsed: RuleFile = toml::from_str(text).map_err(|e| RuleError::Parse {
         file: file.to_string(),
-        message: e.to_string(),
+        message: match e.span() {
+            Some(span) => format!(
+                "line {}: {}",
+                1 + text.as_bytes()[..span.start.min(text.len())]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count(),
+                e.message().trim()
+            ),
+            None => e.message().trim().to_string(),
+        },
     })?;
     let p = parsed.provider;
     let mut out = Vec::with_capacity(parsed.rules.len());

@@ -216,3 +216,41 @@ pub fn parse_scan(out: Output) -> Scan {
         stderr,
     }
 }
+
+/// `git ARGS` in `dir`, whatever its outcome (a commit that a hook blocks), isolated from the
+/// user's and the system's git config: a fixed identity, unsigned commits, `main` as the first
+/// branch.
+pub fn git_output(dir: &Path, args: &[&str]) -> Output {
+    std::process::Command::new("git")
+        .args(["-c", "user.name=Dev", "-c", "user.email=dev@example.com"])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .expect("git runs")
+}
+
+/// `git ARGS` in `dir` (as [`git_output`]), which must succeed; its standard output, trimmed.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = git_output(dir, args);
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A fresh, empty git repository in a temporary directory.
+pub fn git_repo() -> TempDir {
+    let dir = TempDir::new().unwrap();
+    git(dir.path(), &["init", "-q"]);
+    dir
+}

@@ -15,7 +15,7 @@ use super::engine::{Engine, RawMatch};
 pub const DECODE_BUDGET: usize = 4 << 20;
 
 /// Text decoded from one region of a blob, with the way back to the original bytes.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Decoded {
     /// How it was decoded: `base64`, `json-escape`, `percent`, `concatenation`.
     pub kind: &'static str,
@@ -23,6 +23,16 @@ pub struct Decoded {
     /// For decoded byte `i`, the original span `start[i]..end[i]` (absolute blob offsets).
     start: Vec<usize>,
     end: Vec<usize>,
+}
+
+/// Decoded text may be a secret: `Debug` shows only its kind and length.
+impl std::fmt::Debug for Decoded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decoded")
+            .field("kind", &self.kind)
+            .field("len", &self.text.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Decoded {
@@ -46,13 +56,23 @@ impl Decoded {
 }
 
 /// A secret found in decoded text, placed at its original span.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Hidden {
     /// The match with `start..end` in original blob offsets.
     pub raw: RawMatch,
     /// The decoded secret.
     pub secret: Vec<u8>,
     pub kind: &'static str,
+}
+
+/// `Debug` leaves the secret out.
+impl std::fmt::Debug for Hidden {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hidden")
+            .field("raw", &self.raw)
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Every secret that only decoding reveals. A decoded match whose original span overlaps a plain
