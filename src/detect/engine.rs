@@ -2,13 +2,13 @@
 //! a bounded window around its keywords' hits. The cost is one linear pass over the bytes plus work
 //! proportional to the number of hits, however long the lines are.
 
-use aho_corasick::{AhoCorasick, MatchKind};
 use regex_automata::{
     meta::{self, Regex},
     util::captures::Captures,
     Input,
 };
 
+use super::keywords::{Hit, Keywords};
 use super::placeholder;
 use crate::finding::sha256_hex;
 use crate::rules::{Confidence, Rule};
@@ -52,25 +52,13 @@ pub struct RawMatch {
 /// Compiled rules, ready to scan any number of blobs from any number of threads.
 pub struct Engine {
     rules: Vec<CompiledRule>,
-    /// Keyword searchers, each for at most `KEYWORDS_PER_SEARCHER` keywords, with the index of
-    /// each of its patterns among all keywords.
-    searchers: Vec<(AhoCorasick, Vec<usize>)>,
-    /// For each keyword pattern, the rules that use it.
+    keywords: Keywords,
+    /// For each keyword, the rules that use it.
     keyword_rules: Vec<Vec<usize>>,
-    /// For each keyword pattern, every keyword that is a prefix of it (itself included): the
-    /// keywords that also match wherever it matches, at the same start.
-    prefixes: Vec<Vec<usize>>,
-    /// Length of each keyword pattern.
-    keyword_lens: Vec<usize>,
 }
 
 /// Prefix of an `allow` entry that names one exact secret by its SHA-256 instead of a pattern.
 const ALLOW_SHA256: &str = "sha256:";
-
-/// Most keywords one Aho-Corasick searcher gets. Its SIMD prefilter (Teddy) takes at most 64
-/// patterns; past that the search falls back to a byte-at-a-time automaton several times slower,
-/// so more keywords are split over several searchers, each a fast pass of its own.
-const KEYWORDS_PER_SEARCHER: usize = 64;
 
 /// Window used when a rule's pattern has no upper bound on its length.
 const UNBOUNDED_REACH: usize = 1024;
@@ -92,44 +80,15 @@ impl Engine {
                 }
             }
         }
-        let prefixes = keywords
-            .iter()
-            .map(|k| {
-                (0..keywords.len())
-                    .filter(|&j| k.as_bytes().starts_with(keywords[j].as_bytes()))
-                    .collect()
-            })
-            .collect();
-        let keyword_lens = keywords.iter().map(String::len).collect();
-        // Leftmost-longest rather than standard (overlapping) semantics, because only the
-        // leftmost kinds get the SIMD (Teddy) prefilter that makes the pass as fast as ripgrep's;
-        // `find` restores the overlapping hits (see `keyword_hits`).
-        // Short keywords together and long ones together: Teddy fingerprints the first bytes of
-        // the shortest pattern, so a group of long keywords gives fewer false candidates.
-        let mut order: Vec<usize> = (0..keywords.len()).collect();
-        order.sort_by_key(|&k| (keywords[k].len(), k));
-        let groups = order.len().div_ceil(KEYWORDS_PER_SEARCHER).max(1);
-        let per_group = order.len().div_ceil(groups).max(1);
-        let searchers = order
-            .chunks(per_group)
-            .map(|ids| {
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .build(ids.iter().map(|&k| &keywords[k]))
-                    .map(|ac| (ac, ids.to_vec()))
-                    .map_err(|e| CompileError {
-                        file: String::new(),
-                        id: String::new(),
-                        message: format!("keywords: {e}"),
-                    })
-            })
-            .collect::<Result<_, _>>()?;
+        let keywords = Keywords::new(&keywords).map_err(|e| CompileError {
+            file: String::new(),
+            id: String::new(),
+            message: format!("keywords: {e}"),
+        })?;
         Ok(Engine {
             rules: compiled,
-            searchers,
+            keywords,
             keyword_rules,
-            prefixes,
-            keyword_lens,
         })
     }
 
@@ -140,11 +99,13 @@ impl Engine {
         // Per rule, the index in `windows` of its latest window. Hits come in order of start, so
         // a rule's next window either overlaps its latest one (and widens it) or lies after it:
         // a file dense with keywords costs one window per stretch, not one per hit.
-        let mut latest: Vec<usize> = Vec::new();
-        self.keyword_hits(hay, |k, start, end| {
-            if latest.is_empty() {
-                latest.resize(self.rules.len(), usize::MAX);
-            }
+        let mut hits: Vec<Hit> = Vec::new();
+        self.keywords.hits(hay, &mut hits);
+        if hits.is_empty() {
+            return Vec::new();
+        }
+        let mut latest: Vec<usize> = vec![usize::MAX; self.rules.len()];
+        for &(start, k, end) in &hits {
             for &r in &self.keyword_rules[k] {
                 let reach = self.rules[r].reach;
                 let (from, to) = (start.saturating_sub(reach), (end + reach).min(hay.len()));
@@ -156,7 +117,7 @@ impl Engine {
                     }
                 }
             }
-        });
+        }
         if windows.is_empty() {
             return Vec::new();
         }
@@ -182,39 +143,6 @@ impl Engine {
             self.find_in_window(r, hay, start, end, caps, &mut candidates);
         }
         resolve_overlaps(candidates, &self.rules)
-    }
-
-    /// Calls `hit(keyword, start, end)` for every occurrence of every keyword, overlapping ones
-    /// included, in order of start.
-    ///
-    /// A leftmost-longest search from `at` finds the first start at which any keyword matches,
-    /// with the longest keyword there; the other keywords matching at that start are exactly its
-    /// prefixes that are keywords. Resuming one byte after the start (not after the end) finds
-    /// the keywords that begin inside this one. With several searchers, their hits are merged
-    /// in order of start (a prefix in another searcher's group may then be reported twice,
-    /// which only repeats a window).
-    fn keyword_hits(&self, hay: &[u8], mut hit: impl FnMut(usize, usize, usize)) {
-        let find = |s: usize, at: usize| -> Option<(usize, usize)> {
-            if at >= hay.len() {
-                return None;
-            }
-            let (ac, ids) = &self.searchers[s];
-            ac.find(aho_corasick::Input::new(hay).span(at..hay.len()))
-                .map(|m| (m.start(), ids[m.pattern().as_usize()]))
-        };
-        let mut next: Vec<Option<(usize, usize)>> =
-            (0..self.searchers.len()).map(|s| find(s, 0)).collect();
-        while let Some((s, (start, k))) = next
-            .iter()
-            .enumerate()
-            .filter_map(|(s, n)| n.map(|n| (s, n)))
-            .min_by_key(|&(_, (start, _))| start)
-        {
-            for &p in &self.prefixes[k] {
-                hit(p, start, start + self.keyword_lens[p]);
-            }
-            next[s] = find(s, start + 1);
-        }
     }
 
     fn find_in_window(
@@ -487,7 +415,8 @@ regex = 'cdef[0-9]{8}'
 
     #[test]
     fn more_keywords_than_one_searcher_takes_are_all_found() {
-        let n = KEYWORDS_PER_SEARCHER * 2 + 5;
+        // Over twice the 64 patterns one SIMD searcher takes.
+        let n = 133;
         let toml: String = (0..n)
             .map(|i| {
                 format!(

@@ -6,6 +6,7 @@ pub mod decode;
 pub mod endpoint;
 pub mod engine;
 pub mod exposure;
+pub mod keywords;
 pub mod placeholder;
 
 use std::collections::HashMap;

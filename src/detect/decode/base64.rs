@@ -8,7 +8,7 @@ use base64::{
     Engine as _,
 };
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use crate::detect::keywords::Keywords;
 
 use super::{mostly_text, Decoded};
 
@@ -43,12 +43,9 @@ static IN_RUN: [bool; 256] = {
 /// alignments it can have in an encoded stream, the characters that depend on the keyword alone
 /// (standard and URL-safe). A run is decoded only when one of these occurs in it.
 pub struct Needles {
-    /// Small groups search with SIMD (Teddy); one automaton of hundreds of needles would not.
-    finders: Vec<AhoCorasick>,
+    /// Searched like rule keywords, through short anchors: one SIMD pass for hundreds of needles.
+    finder: Option<Keywords>,
 }
-
-/// Needles per automaton.
-const GROUP: usize = 24;
 
 impl Needles {
     pub fn new<'a>(keywords: impl IntoIterator<Item = &'a str>) -> Needles {
@@ -75,16 +72,9 @@ impl Needles {
             }
         }
         Needles {
-            finders: needles
-                .chunks(GROUP)
-                .filter_map(|group| {
-                    AhoCorasick::builder()
-                        .match_kind(MatchKind::LeftmostFirst)
-                        .kind(Some(AhoCorasickKind::DFA))
-                        .build(group)
-                        .ok()
-                })
-                .collect(),
+            finder: (!needles.is_empty())
+                .then(|| Keywords::new(&needles).ok())
+                .flatten(),
         }
     }
 }
@@ -93,14 +83,13 @@ impl Needles {
 /// rule keyword and turns out to be text.
 pub fn decode_runs(data: &[u8], needles: &Needles, budget: &mut usize) -> Vec<Decoded> {
     let mut out = Vec::new();
-    let mut hits: Vec<(usize, usize)> = needles
-        .finders
-        .iter()
-        .flat_map(|f| f.find_iter(data).map(|h| (h.start(), h.end())))
-        .collect();
-    hits.sort_unstable();
+    let Some(finder) = &needles.finder else {
+        return out;
+    };
+    let mut hits = Vec::new();
+    finder.hits(data, &mut hits);
     let mut done = 0;
-    for (hit_start, hit_end) in hits {
+    for (hit_start, _, hit_end) in hits {
         if hit_start < done {
             continue;
         }
