@@ -351,7 +351,12 @@ fn scan(args: ScanArgs) -> Result<u8> {
         ids.len() as u64
     };
     snapshot.suppressed = triage::counts(&suppressed);
-    snapshot.elapsed_ms = args.timings.then(|| started.elapsed().as_millis() as u64);
+    // A text report on a terminal is read by a person, who wants to know how long it took; any
+    // report that is kept (a file, a pipe) stays byte-identical across runs unless asked.
+    let to_a_person =
+        args.format == Format::Text && args.output.is_none() && std::io::stdout().is_terminal();
+    snapshot.elapsed_ms =
+        (args.timings || to_a_person).then(|| started.elapsed().as_millis() as u64);
 
     let root = match &root_dir {
         Some(dir) => std::fs::canonicalize(dir).ok(),

@@ -148,7 +148,8 @@ pub struct ScanArgs {
     pub quiet: bool,
 
     /// Report how long the scan took: the time in the text summary, `stats.elapsed_ms` in JSON.
-    /// Without it, the same input gives byte-identical reports. Example: --timings
+    /// Without it, only a text report on a terminal shows the time, and the same input gives
+    /// byte-identical reports. Example: --timings
     #[arg(long)]
     pub timings: bool,
 
