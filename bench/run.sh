@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Regenerates the tables of BENCHMARKS.md: `bench/run.sh [tree|longline|dense|all]` prints Markdown on
+# Regenerates the tables of BENCHMARKS.md: `bench/run.sh [tree|longline|dense|rules|all]` prints Markdown on
 # stdout (progress on stderr). Needs hyperfine, ripgrep, python3 and, for the comparison with
 # kingfisher, `pip install kingfisher-bin`; inputs are built by bench/tree.sh under bench/work/.
 #
 # Environment: ROUNDS (default 3) hyperfine rounds, each with WARMUP (1) warm-up and RUNS (3)
 # timed runs of every command; THREADS (default: nproc) for every tool; KF_RUNS (2) for kingfisher.
+# BEFORE (rules mode only): a commit whose build joins the comparison, e.g. the engine before a change.
 set -euo pipefail
 
 what="${1:-all}"
@@ -220,4 +221,47 @@ if [ "$what" = dense ] || [ "$what" = all ]; then
     "keyhound many.js=$(q "$kh" scan "$dense/many.js" --rules "$dense/tok.toml" -f jsonl --exit-code 0)"
   table dense
   echo
+fi
+
+# A build of `rev` (a commit) from its committed files into $work/variant-NAME, with `keep` (a
+# shell glob) the only rule files left when given; prints the binary's path.
+variant() { # name, rev, [keep]
+  local name="$1" rev="$2" keep="${3:-}" dir="$work/variant-$1"
+  rm -rf "$dir" && mkdir -p "$dir"
+  # -m: files dated now, so cargo rebuilds them (and re-embeds rules/) in the shared target dir.
+  git -C "$repo" archive "$rev" | tar -x -m -C "$dir"
+  if [ -n "$keep" ]; then
+    find "$dir/rules" -name '*.toml' ! -name "$keep" -delete
+  fi
+  echo "building keyhound variant $name ($rev${keep:+, rules/$keep only})" >&2
+  CARGO_TARGET_DIR="$work/target-variants" cargo build --release --quiet \
+    --manifest-path "$dir/Cargo.toml" >&2
+  cp "$work/target-variants/release/keyhound" "$work/keyhound-$name"
+  echo "$work/keyhound-$name"
+}
+
+if [ "$what" = rules ] || [ "$what" = all ]; then
+  openai_only="$(variant openai-only HEAD openai.toml)"
+  before=""
+  [ -z "${BEFORE:-}" ] || before="$(variant before "$BEFORE")"
+  n_all="$("$kh" rules list --format json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')"
+  n_openai="$("$openai_only" rules list --format json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')"
+  echo "## Rules: the cost of every provider's rules"
+  echo
+  echo "The same tree, the same command (\`scan TREE -f jsonl --no-ignore -j $threads --exit-code 0\`),"
+  echo "three builds: HEAD with only \`rules/openai.toml\` ($n_openai rules), HEAD with every rule"
+  echo "($n_all)${BEFORE:+, and $BEFORE with every rule of its own}; each with decoding on (the default) and off."
+  echo
+  for mode in decode no-decode; do
+    extra=()
+    [ "$mode" = decode ] || extra=(--no-decode)
+    cmds=("openai only=$(q "$openai_only" scan "$tree" -f jsonl --no-ignore -j "$threads" --exit-code 0 "${extra[@]}")"
+      "all providers=$(q "$kh" scan "$tree" -f jsonl --no-ignore -j "$threads" --exit-code 0 "${extra[@]}")")
+    [ -z "$before" ] || cmds+=("all providers, $BEFORE=$(q "$before" scan "$tree" -f jsonl --no-ignore -j "$threads" --exit-code 0 "${extra[@]}")")
+    echo "### Decoding $([ "$mode" = decode ] && echo on || echo off)"
+    echo
+    bench "rules-$mode" "$runs" "${cmds[@]}"
+    table "rules-$mode"
+    echo
+  done
 fi
