@@ -346,6 +346,25 @@ fn a_broken_baseline_is_an_error() {
 }
 
 #[test]
+fn a_missing_baseline_or_config_names_the_file_and_its_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    for flag in ["--baseline", "--config"] {
+        let missing = dir.path().join("missing.file");
+        let out = Command::cargo_bin("keyhound")
+            .unwrap()
+            .arg("scan")
+            .arg(dir.path())
+            .args([flag, missing.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("missing.file"), "{flag}: {err}");
+        assert_eq!(err.matches("No such file").count(), 1, "{flag}: {err}");
+    }
+}
+
+#[test]
 fn triage_applies_to_the_staged_scan() {
     let dir = tempfile::tempdir().unwrap();
     let git = |args: &[&str]| {

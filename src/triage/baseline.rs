@@ -52,10 +52,11 @@ impl Entry {
 
 #[derive(Debug, thiserror::Error)]
 pub enum BaselineError {
-    #[error("{file}: {source}")]
+    #[error("{file}: {error}")]
     Io {
         file: String,
-        source: std::io::Error,
+        /// Not a `source`: the message already says it, and a chain would say it twice.
+        error: std::io::Error,
     },
     #[error("{file}: not a keyhound baseline: {message}")]
     Invalid { file: String, message: String },
@@ -76,9 +77,9 @@ impl Baseline {
 
     pub fn load(file: &Path) -> Result<Baseline, BaselineError> {
         let name = || file.display().to_string();
-        let text = std::fs::read_to_string(file).map_err(|source| BaselineError::Io {
+        let text = std::fs::read_to_string(file).map_err(|error| BaselineError::Io {
             file: name(),
-            source,
+            error,
         })?;
         let invalid = |message: String| BaselineError::Invalid {
             file: name(),
@@ -118,9 +119,9 @@ impl Baseline {
         };
         let mut text = serde_json::to_string_pretty(&doc).expect("baselines serialize");
         text.push('\n');
-        std::fs::write(file, text).map_err(|source| BaselineError::Io {
+        std::fs::write(file, text).map_err(|error| BaselineError::Io {
             file: file.display().to_string(),
-            source,
+            error,
         })
     }
 

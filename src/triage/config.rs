@@ -94,10 +94,11 @@ pub struct Config {
 /// A config that cannot be used, with the place to fix it.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{file}: {source}")]
+    #[error("{file}: {error}")]
     Io {
         file: String,
-        source: std::io::Error,
+        /// Not a `source`: the message already says it, and a chain would say it twice.
+        error: std::io::Error,
     },
     #[error("{file}:{line}: {message}")]
     Invalid {
@@ -115,7 +116,7 @@ impl Config {
             if !meta.is_file() || meta.len() > MAX_CONFIG_SIZE {
                 return Err(ConfigError::Io {
                     file: file.display().to_string(),
-                    source: std::io::Error::other(format!(
+                    error: std::io::Error::other(format!(
                         "not a regular file of at most {MAX_CONFIG_SIZE} bytes"
                     )),
                 });
@@ -124,10 +125,10 @@ impl Config {
         let text = match std::fs::read_to_string(file) {
             Ok(t) => t,
             Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => {
+            Err(error) => {
                 return Err(ConfigError::Io {
                     file: file.display().to_string(),
-                    source,
+                    error,
                 })
             }
         };
