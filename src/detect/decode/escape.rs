@@ -39,9 +39,10 @@ fn js_escape(data: &[u8], i: usize) -> Option<(u32, usize)> {
             }
             Some((hi, 6))
         }
-        b'u' => {
+        b'u' if rest.get(1) == Some(&b'{') => {
             let close = rest.iter().take(9).position(|&b| b == b'}')?;
-            Some((hex_n(&rest[2..close])?, close + 2))
+            let digits = rest.get(2..close).filter(|d| !d.is_empty())?;
+            Some((hex_n(digits)?, close + 2))
         }
         b'x' if rest.len() >= 3 => Some((hex_n(&rest[1..3])?, 4)),
         b'n' => Some((u32::from(b'\n'), 2)),
@@ -145,6 +146,18 @@ mod tests {
             .into_iter()
             .map(|d| String::from_utf8(d.text).unwrap())
             .collect()
+    }
+
+    #[test]
+    fn a_cut_or_empty_braced_escape_is_left_as_it_is() {
+        // Found by fuzzing (decoders): `\u}` sliced `rest[2..1]` and panicked.
+        assert_eq!(js_escape(br"\u}5", 0), None);
+        assert_eq!(js_escape(br"\u{}x", 0), None);
+        assert_eq!(js_escape(br"\u{2d}", 0), Some((0x2d, 6)));
+        assert_eq!(
+            decoded(br#"k = "ab\u002dcd\u}5""#),
+            vec![r#"k = "ab-cd\u}5""#]
+        );
     }
 
     #[test]
