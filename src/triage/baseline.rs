@@ -76,19 +76,23 @@ impl Baseline {
     }
 
     pub fn load(file: &Path) -> Result<Baseline, BaselineError> {
-        let name = || file.display().to_string();
         let text = std::fs::read_to_string(file).map_err(|error| BaselineError::Io {
-            file: name(),
+            file: file.display().to_string(),
             error,
         })?;
+        Baseline::parse(&file.display().to_string(), &text)
+    }
+
+    /// Reads baseline text; `file` names it in errors.
+    pub fn parse(file: &str, text: &str) -> Result<Baseline, BaselineError> {
         let invalid = |message: String| BaselineError::Invalid {
-            file: name(),
+            file: file.to_string(),
             message,
         };
         // The version first, read leniently: a baseline from a newer keyhound may have fields this
         // one does not know, and "written by a newer version" is what its user needs to hear.
         let header: BaselineHeader =
-            serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+            serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
         if header.version != BASELINE_VERSION || header.tool != "keyhound" {
             return Err(invalid(format!(
                 "version {} of tool `{}` (expected version {BASELINE_VERSION} of keyhound{})",
@@ -102,13 +106,21 @@ impl Baseline {
             )));
         }
         let parsed: BaselineFile =
-            serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+            serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
         Ok(Baseline {
             entries: parsed.findings,
         })
     }
 
     pub fn save(&self, file: &Path) -> Result<(), BaselineError> {
+        std::fs::write(file, self.to_json()).map_err(|error| BaselineError::Io {
+            file: file.display().to_string(),
+            error,
+        })
+    }
+
+    /// The text `save` writes.
+    pub fn to_json(&self) -> String {
         let doc = BaselineFile {
             version: BASELINE_VERSION,
             tool: "keyhound".into(),
@@ -119,10 +131,7 @@ impl Baseline {
         };
         let mut text = serde_json::to_string_pretty(&doc).expect("baselines serialize");
         text.push('\n');
-        std::fs::write(file, text).map_err(|error| BaselineError::Io {
-            file: file.display().to_string(),
-            error,
-        })
+        text
     }
 
     /// For each finding, whether the baseline accounts for it (see the module comment).

@@ -1,0 +1,3 @@
+const key = "abc" + "def" +
+  'ghi' + `jkl`;
+const u = "x" + y + "z";
