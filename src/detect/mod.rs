@@ -254,6 +254,7 @@ impl Detector {
             out.push(self.exposure_finding(blob, e, *nth, &spans, &mut lines));
             *nth += 1;
         }
+        redact_copies(&mut out);
         out.sort_by_key(|f| (f.offset, f.end_line, f.end_column));
         out
     }
@@ -516,6 +517,39 @@ fn snippet(
     (redacted.trim().to_string(), raw.trim().to_string())
 }
 
+/// Redacts in every snippet the copies of a blob's secrets that no rule matched where they sit
+/// (the plain text of a key found encoded or split elsewhere on the line): snippets redact
+/// matches, and such a copy is not one. Secrets under 8 characters are left alone, as `redact`
+/// hides all of them anyway and short text would match too often.
+fn redact_copies(found: &mut [Finding]) {
+    let mut secrets: Vec<String> = found
+        .iter()
+        .filter(|f| f.kind == FindingKind::Secret && f.secret.expose().chars().count() >= 8)
+        .map(|f| f.secret.expose().to_string())
+        .collect();
+    if secrets.is_empty() {
+        return;
+    }
+    secrets.sort_unstable();
+    secrets.dedup();
+    let Ok(copies) = aho_corasick::AhoCorasick::builder()
+        .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+        .build(&secrets)
+    else {
+        return;
+    };
+    for f in found {
+        if copies.is_match(&f.snippet) {
+            let mut snippet = String::with_capacity(f.snippet.len());
+            copies.replace_all_with(&f.snippet, &mut snippet, |m, _, out| {
+                out.push_str(&redact(&secrets[m.pattern()]));
+                true
+            });
+            f.snippet = snippet;
+        }
+    }
+}
+
 /// Lossy UTF-8 with control characters (tabs, carriage returns, escapes) shown as spaces.
 fn clean(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes)
@@ -527,6 +561,31 @@ fn clean(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_plain_copy_of_a_secret_found_split_is_redacted_in_the_snippet() {
+        // Found by fuzzing (detect_blob): a Mistral key found joined from two literals, whose
+        // plain text no rule matched at the start of the line, printed in full in the snippet.
+        let key = crate::rules::template::expand("{alnum:32}", 7);
+        let (a, b) = key.split_at(8);
+        let data = format!("{key}const k = \"MISTRAL_API_KEY={a}\" +\n  \"{b}\";\n");
+        let detector = Detector::new(
+            &RuleSet::builtin().unwrap(),
+            DetectOptions {
+                min_confidence: Confidence::Low,
+            },
+        )
+        .unwrap();
+        let found = detector.scan_blob(&Blob {
+            path: "src/app.js",
+            origin: &Origin::File,
+            data: data.as_bytes(),
+        });
+        assert!(found.iter().any(|f| f.secret.expose() == key));
+        for f in &found {
+            assert!(!f.snippet.contains(&key), "{}", f.snippet);
+        }
+    }
 
     #[test]
     fn snippet_redacts_every_secret_on_the_line_and_cuts_none() {
