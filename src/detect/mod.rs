@@ -158,8 +158,9 @@ impl Detector {
             data: &t.text,
             ..*blob
         });
+        let mut offsets = t.offsets();
         for f in &mut found {
-            f.offset = t.original_offset(f.offset);
+            f.offset = offsets.original(f.offset);
             let enc = t.order.name();
             f.decoded = Some(
                 f.decoded

@@ -76,16 +76,41 @@ pub struct Transcoded {
 impl Transcoded {
     /// The byte offset in the original UTF-16 data of UTF-8 offset `at`.
     pub fn original_offset(&self, at: usize) -> usize {
-        let mut units = 0;
-        let mut pos = 0;
-        for c in String::from_utf8_lossy(&self.text).chars() {
-            if pos >= at {
-                break;
-            }
-            pos += c.len_utf8();
-            units += c.len_utf16();
+        self.offsets().original(at)
+    }
+
+    /// A mapper for many offsets: given in increasing order, they cost one pass over the text
+    /// in all, not one each.
+    pub fn offsets(&self) -> OffsetMap<'_> {
+        OffsetMap {
+            t: self,
+            pos: 0,
+            units: 0,
         }
-        units * 2 + if self.bom { 2 } else { 0 }
+    }
+}
+
+/// Maps UTF-8 offsets of a `Transcoded` text back to byte offsets of the UTF-16 original, each
+/// call going on from where the last one stopped (a smaller offset starts over).
+pub struct OffsetMap<'a> {
+    t: &'a Transcoded,
+    pos: usize,
+    units: usize,
+}
+
+impl OffsetMap<'_> {
+    pub fn original(&mut self, at: usize) -> usize {
+        let at = at.min(self.t.text.len());
+        if at < self.pos {
+            (self.pos, self.units) = (0, 0);
+        }
+        // One UTF-16 unit per character (a byte that is not a continuation byte), two for a
+        // character of four UTF-8 bytes (a surrogate pair).
+        for &b in &self.t.text[self.pos..at] {
+            self.units += usize::from(b & 0xC0 != 0x80) + usize::from(b >= 0xF0);
+        }
+        self.pos = at;
+        self.units * 2 + if self.t.bom { 2 } else { 0 }
     }
 }
 
@@ -138,5 +163,19 @@ mod tests {
         assert_eq!(t.text, "ab\r\nçd".as_bytes());
         let d = "ab\r\nçd".find('d').unwrap();
         assert_eq!(t.original_offset(d), 2 + 5 * 2);
+    }
+
+    #[test]
+    fn offsets_in_order_map_like_one_at_a_time_surrogate_pairs_included() {
+        let s = "plain text around a😀b\nçd😀e, and more plain text after it";
+        let t = transcode(&le(s, false)).unwrap();
+        let mut map = t.offsets();
+        for (at, _) in s.char_indices() {
+            let units = s[..at].encode_utf16().count();
+            assert_eq!(map.original(at), units * 2);
+            assert_eq!(t.original_offset(at), units * 2);
+        }
+        // A smaller offset after a larger one starts over.
+        assert_eq!(map.original(1), 2);
     }
 }
