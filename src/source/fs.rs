@@ -255,13 +255,7 @@ fn read_file(
     judge_binary: bool,
     buf: &mut Vec<u8>,
 ) -> std::io::Result<FileRead> {
-    let mut open = std::fs::OpenOptions::new();
-    open.read(true);
-    // Without O_NONBLOCK, opening a FIFO that replaced a listed file would wait for a writer.
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut open, libc::O_NONBLOCK);
-    let file = open.open(path)?;
-    let meta = file.metadata()?;
+    let (file, meta) = super::open_no_wait(path)?;
     if !meta.is_file() {
         return Ok(FileRead::NotRegular(meta.file_type()));
     }

@@ -19,16 +19,24 @@ pub fn is_binary(data: &[u8]) -> bool {
         && crate::detect::decode::utf16::sniff(data).is_none()
 }
 
-/// Reads a small file that must be a regular file of at most `max` bytes: opened without waiting
-/// (a FIFO would wait for a writer) and refused unless regular (`/dev/zero` never ends).
-pub fn read_regular(path: &std::path::Path, max: u64) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
+/// Opens `path` for reading without waiting, and its metadata: a FIFO found where a file was
+/// (or that replaced it since it was listed) would otherwise wait for a writer. Callers read only
+/// what the metadata says is a regular file.
+pub fn open_no_wait(path: &std::path::Path) -> std::io::Result<(std::fs::File, std::fs::Metadata)> {
     let mut open = std::fs::OpenOptions::new();
     open.read(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::custom_flags(&mut open, libc::O_NONBLOCK);
     let file = open.open(path)?;
     let meta = file.metadata()?;
+    Ok((file, meta))
+}
+
+/// Reads a small file that must be a regular file of at most `max` bytes: opened without waiting
+/// (a FIFO would wait for a writer) and refused unless regular (`/dev/zero` never ends).
+pub fn read_regular(path: &std::path::Path, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let (file, meta) = open_no_wait(path)?;
     if !meta.is_file() || meta.len() > max {
         return Err(std::io::Error::other(format!(
             "not a regular file of at most {max} bytes"
