@@ -1,6 +1,7 @@
 //! Archives are opened (zip family, tar, tar.gz), members are reported as `outer!/inner`, nested
 //! archives too, and zip bombs are refused with a warning instead of filling memory.
 
+mod common;
 mod exposure_fixtures;
 
 use std::io::{Cursor, Write};

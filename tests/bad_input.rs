@@ -16,7 +16,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{openai_key, KeyKind};
+use common::{git, git_env, openai_key, write, KeyKind};
 use keyhound::finding::sha256_hex;
 use serde_json::Value;
 use tempfile::TempDir;
@@ -177,12 +177,6 @@ fn key(seed: u64) -> String {
 
 fn key_line(seed: u64) -> String {
     format!("OPENAI_API_KEY={}\n", key(seed))
-}
-
-fn write(root: &Path, path: impl AsRef<Path>, content: impl AsRef<[u8]>) {
-    let p = root.join(path);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, content).unwrap();
 }
 
 /// A temporary tree holding one planted key at `planted/.env`; returns it and the key.
@@ -696,32 +690,6 @@ fn thousand_nested_directories_are_walked() {
 // ---------------------------------------------------------------------------------------------
 // Git
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    git_with(dir, args, &[])
-}
-
-fn git_with(dir: &Path, args: &[&str], env: &[(&str, &OsStr)]) -> String {
-    let mut cmd = Command::new("git");
-    cmd.current_dir(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "Ada Lovelace")
-        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
-        .env("GIT_COMMITTER_NAME", "Ada Lovelace")
-        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 /// A repository at `<tmp>/repo` whose history holds the planted key in `planted/.env`, added and
 /// then deleted (so only history can find it). Returns the temporary directory, the repository
 /// and the key.
@@ -985,7 +953,7 @@ fn commit_with_a_non_utf8_message_and_author_is_scanned() {
     let file = repo.join("../message.txt");
     std::fs::write(&file, message).unwrap();
     let author = OsStr::from_bytes(b"Ren\xe9e \xff");
-    git_with(
+    git_env(
         &repo,
         &[
             "-c",

@@ -1,6 +1,7 @@
 //! Keys hidden by encoding are found, reported at their original file, line and column, say how
 //! they were found, and are never reported twice for one place.
 
+mod common;
 mod exposure_fixtures;
 
 use std::path::Path;

@@ -1,6 +1,7 @@
 //! Exposure: every finding says who can read it, public-prefixed key variables and SDK browser
 //! opt-ins are findings of their own, and client-side findings come first in every report.
 
+mod common;
 mod exposure_fixtures;
 
 use exposure_fixtures::{at, build, position_of, scan_json, Keys};

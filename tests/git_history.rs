@@ -1,17 +1,17 @@
 //! Git history: real repositories built with the git CLI in temporary directories; every key is
 //! expanded from a template at run time.
 
-use std::{
-    path::{Path, PathBuf},
-    process::Command,
-};
+mod common;
+
+use common::{git, openai_key, KeyKind};
+use std::path::{Path, PathBuf};
 
 use assert_cmd::Command as Bin;
 use serde_json::Value;
 use tempfile::TempDir;
 
 fn key(seed: u64) -> String {
-    keyhound::rules::template::expand("sk-proj-{b64url:74}T3BlbkFJ{b64url:74}", seed)
+    openai_key(KeyKind::Project, seed)
 }
 
 struct Repo {
@@ -30,13 +30,11 @@ impl Repo {
     }
 
     fn git(&self, args: &[&str]) -> String {
-        git_in(&self.path, args)
+        git(&self.path, args)
     }
 
     fn write(&self, name: &str, text: &str) {
-        let p = self.path.join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
+        common::write(&self.path, name, text);
     }
 
     /// Commits everything; returns the new commit's id.
@@ -47,48 +45,11 @@ impl Repo {
     }
 }
 
-fn git_in(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "Ada Lovelace")
-        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
-        .env("GIT_COMMITTER_NAME", "Ada Lovelace")
-        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
 /// Runs `keyhound scan --format json ARGS` and returns (exit code, findings, stats, stderr).
 fn scan(dir: &Path, args: &[&str]) -> (i32, Vec<Value>, Value, String) {
-    let out = Bin::cargo_bin("keyhound")
-        .unwrap()
-        .current_dir(dir)
-        .args(["scan", "--format", "json"])
-        .args(args)
-        .output()
-        .unwrap();
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (
-        out.status.code().unwrap(),
-        doc["findings"].as_array().unwrap().clone(),
-        doc["stats"].clone(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let s = common::scan_json(dir, args);
+    let (findings, stats) = (s.findings().clone(), s.stats().clone());
+    (s.code, findings, stats, s.stderr)
 }
 
 fn the_one(findings: &[Value]) -> &Value {
@@ -338,7 +299,7 @@ fn bare_repository_is_scanned() {
     r.write("k.js", &format!("k = '{}'\n", key(17)));
     let added = r.commit("add");
     let bare = r.path.parent().unwrap().join("bare.git");
-    git_in(
+    git(
         r.path.parent().unwrap(),
         &["clone", "-q", "--bare", "repo", "bare.git"],
     );
@@ -367,7 +328,7 @@ fn shallow_clone_is_scanned() {
     let second = r.commit("two");
     let parent = r.path.parent().unwrap();
     let url = format!("file://{}", r.path.display());
-    git_in(parent, &["clone", "-q", "--depth", "1", &url, "shallow"]);
+    git(parent, &["clone", "-q", "--depth", "1", &url, "shallow"]);
     std::fs::remove_file(parent.join("shallow/b.js")).unwrap();
 
     let (code, findings, _, stderr) = scan(&parent.join("shallow"), &["--history-only"]);

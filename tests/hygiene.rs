@@ -212,7 +212,7 @@ fn fixture(keys: &Keys) -> TempDir {
     common::write(
         r,
         "dist/app.zip",
-        &zip_of("assets/config.json", keys.archived.text.as_bytes()),
+        zip_of("assets/config.json", keys.archived.text.as_bytes()),
     );
     common::write(r, "web/.env.production", keys.client.text.as_bytes());
     git(r, &["add", "."]);

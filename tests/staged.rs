@@ -5,21 +5,14 @@ mod common;
 
 use std::path::Path;
 
-use common::{git, git_repo as repo};
+use common::{git, git_repo as repo, openai_key, write, KeyKind};
 
 use assert_cmd::Command as Bin;
-use keyhound::rules::template::expand;
 use predicates::prelude::*;
 use serde_json::Value;
 
 fn key(seed: u64) -> String {
-    expand("sk-proj-{b64url:74}T3BlbkFJ{b64url:74}", seed)
-}
-
-fn write(dir: &Path, file: &str, text: &str) {
-    let path = dir.join(file);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
+    openai_key(KeyKind::Project, seed)
 }
 
 /// Runs the staged scan in `dir` and returns (exit code, JSON report).
@@ -54,7 +47,7 @@ fn finds_a_key_in_a_new_file_before_the_first_commit() {
     write(
         r.path(),
         "web/app.js",
-        &format!("// app\nconst k = \"{}\";\n", key(1)),
+        format!("// app\nconst k = \"{}\";\n", key(1)),
     );
     git(r.path(), &["add", "."]);
     let (code, report) = staged(r.path());
@@ -67,7 +60,7 @@ fn finds_a_key_in_a_new_file_before_the_first_commit() {
 fn reports_only_added_lines_with_staged_line_numbers() {
     let r = repo();
     let old = key(1);
-    write(r.path(), "config.py", &format!("A = 1\nOLD = \"{old}\"\n"));
+    write(r.path(), "config.py", format!("A = 1\nOLD = \"{old}\"\n"));
     git(r.path(), &["add", "."]);
     git(r.path(), &["commit", "-q", "-m", "base"]);
     // Two lines above the old key move it down; the new key is on staged line 5.
@@ -75,7 +68,7 @@ fn reports_only_added_lines_with_staged_line_numbers() {
     write(
         r.path(),
         "config.py",
-        &format!("# header\n# more\nA = 1\nOLD = \"{old}\"\nNEW = \"{new}\"\n"),
+        format!("# header\n# more\nA = 1\nOLD = \"{old}\"\nNEW = \"{new}\"\n"),
     );
     git(r.path(), &["add", "."]);
     let (code, report) = staged(r.path());
@@ -90,7 +83,7 @@ fn reads_the_index_not_the_working_tree() {
     git(r.path(), &["add", "."]);
     git(r.path(), &["commit", "-q", "-m", "base"]);
     // Staged: a key. Working tree afterwards: the key is gone again, but the commit would have it.
-    write(r.path(), "a.txt", &format!("clean\nk = {}\n", key(3)));
+    write(r.path(), "a.txt", format!("clean\nk = {}\n", key(3)));
     git(r.path(), &["add", "."]);
     write(r.path(), "a.txt", "clean\n");
     let (code, report) = staged(r.path());
@@ -99,7 +92,7 @@ fn reads_the_index_not_the_working_tree() {
 
     // And the opposite: a key only in the working tree is not part of the commit.
     git(r.path(), &["reset", "-q"]);
-    write(r.path(), "b.txt", &format!("k = {}\n", key(4)));
+    write(r.path(), "b.txt", format!("k = {}\n", key(4)));
     let (code, report) = staged(r.path());
     assert_eq!(code, 0, "{report}");
 }
@@ -110,7 +103,7 @@ fn a_renamed_file_brings_nothing_new() {
     write(
         r.path(),
         "old/name.js",
-        &format!("x\nk = \"{}\"\ny\n", key(5)),
+        format!("x\nk = \"{}\"\ny\n", key(5)),
     );
     git(r.path(), &["add", "."]);
     git(r.path(), &["commit", "-q", "-m", "base"]);
@@ -132,7 +125,7 @@ fn a_renamed_file_brings_nothing_new() {
 #[test]
 fn deleting_a_file_with_a_key_passes() {
     let r = repo();
-    write(r.path(), "leak.env", &format!("KEY={}\n", key(7)));
+    write(r.path(), "leak.env", format!("KEY={}\n", key(7)));
     git(r.path(), &["add", "."]);
     git(r.path(), &["commit", "-q", "-m", "base"]);
     git(r.path(), &["rm", "-q", "leak.env"]);
@@ -145,7 +138,7 @@ fn runs_from_a_subdirectory_with_paths_from_the_repository_root() {
     write(
         r.path(),
         "src/deep/k.ts",
-        &format!("export const k = '{}';\n", key(8)),
+        format!("export const k = '{}';\n", key(8)),
     );
     git(r.path(), &["add", "."]);
     let (code, report) = staged(&r.path().join("src"));
@@ -156,7 +149,7 @@ fn runs_from_a_subdirectory_with_paths_from_the_repository_root() {
 #[test]
 fn blocks_with_a_readable_message() {
     let r = repo();
-    write(r.path(), ".env", &format!("OPENAI_API_KEY={}\n", key(9)));
+    write(r.path(), ".env", format!("OPENAI_API_KEY={}\n", key(9)));
     git(r.path(), &["add", "."]);
     Bin::cargo_bin("keyhound")
         .unwrap()

@@ -1,40 +1,30 @@
 //! Triage: `.keyhound.toml` (excludes, disabled and extra rules, allowlisted secrets, confidence),
 //! inline `keyhound:allow`, and baselines; suppressed findings are counted and can be listed.
 
+mod common;
+
 use std::path::Path;
 
 use assert_cmd::Command;
+use common::{openai_key, parse_scan, write, KeyKind};
 use keyhound::{finding::sha256_hex, rules::template::expand};
 use predicates::prelude::*;
 use serde_json::Value;
 
 fn key(seed: u64) -> String {
-    expand("sk-proj-{b64url:74}T3BlbkFJ{b64url:74}", seed)
-}
-
-fn write(dir: &Path, file: &str, text: &str) {
-    let path = dir.join(file);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
+    openai_key(KeyKind::Project, seed)
 }
 
 fn scan(dir: &Path, args: &[&str]) -> (i32, Value) {
-    let out = Command::cargo_bin("keyhound")
-        .unwrap()
+    let out = common::keyhound()
         .arg("scan")
         .arg(dir)
         .args(["--format", "json"])
         .args(args)
         .output()
         .unwrap();
-    let code = out.status.code().unwrap();
-    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
-        panic!(
-            "no JSON report (exit {code}): {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (code, report)
+    let s = parse_scan(out);
+    (s.code, s.json)
 }
 
 fn paths(report: &Value) -> Vec<&str> {
@@ -49,9 +39,9 @@ fn paths(report: &Value) -> Vec<&str> {
 #[test]
 fn config_excludes_paths_by_glob() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "vendor/lib/a.js", &key(1));
-    write(dir.path(), "web/app.min.js", &key(2));
-    write(dir.path(), "web/app.js", &key(3));
+    write(dir.path(), "vendor/lib/a.js", key(1));
+    write(dir.path(), "web/app.min.js", key(2));
+    write(dir.path(), "web/app.js", key(3));
     write(
         dir.path(),
         ".keyhound.toml",
@@ -65,11 +55,11 @@ fn config_excludes_paths_by_glob() {
 #[test]
 fn config_allowlists_a_secret_by_hash_with_a_reason() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "docs/example.md", &format!("key: {}\n", key(1)));
+    write(dir.path(), "docs/example.md", format!("key: {}\n", key(1)));
     write(
         dir.path(),
         ".keyhound.toml",
-        &format!(
+        format!(
             "[[allow]]\nsecret_sha256 = \"{}\"\nreason = \"revoked key kept in the docs\"\n",
             sha256_hex(key(1).as_bytes())
         ),
@@ -87,7 +77,7 @@ fn config_allowlists_a_secret_by_hash_with_a_reason() {
 #[test]
 fn config_disables_rules_and_sets_the_minimum_confidence() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "a.js", &key(1));
+    write(dir.path(), "a.js", key(1));
     write(
         dir.path(),
         ".keyhound.toml",
@@ -142,7 +132,7 @@ negative_examples = ["acme_short"]
 url = "https://attacker.example/collect"
 "#,
     );
-    write(dir.path(), "a.txt", &expand("x = acme_{hex:32}\n", 1));
+    write(dir.path(), "a.txt", expand("x = acme_{hex:32}\n", 1));
     write(
         dir.path(),
         ".keyhound.toml",
@@ -177,7 +167,7 @@ fn config_cannot_turn_on_validation_and_unknown_keys_name_file_and_line() {
 #[test]
 fn an_explicit_config_file_replaces_the_one_at_the_root() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "a.js", &key(1));
+    write(dir.path(), "a.js", key(1));
     write(dir.path(), ".keyhound.toml", "exclude = [\"a.js\"]\n");
     let other = tempfile::tempdir().unwrap();
     write(other.path(), "strict.toml", "exclude = []\n");
@@ -196,7 +186,7 @@ fn inline_allow_suppresses_its_own_line_only() {
     write(
         dir.path(),
         "a.py",
-        &format!(
+        format!(
             "A = \"{}\"  # keyhound:allow test fixture\nB = \"{}\"\n",
             key(1),
             key(2)
@@ -205,7 +195,7 @@ fn inline_allow_suppresses_its_own_line_only() {
     write(
         dir.path(),
         "b.js",
-        &format!("/* keyhound:allow */ const k = '{}';\n", key(3)),
+        format!("/* keyhound:allow */ const k = '{}';\n", key(3)),
     );
     let (code, report) = scan(dir.path(), &[]);
     assert_eq!(code, 1);
@@ -222,16 +212,8 @@ fn baseline_records_hashes_never_secrets_and_reports_only_new_findings() {
     let dir = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
     let baseline = out.path().join("baseline.json");
-    write(
-        dir.path(),
-        "src/a.js",
-        &format!("const a = '{}';\n", key(1)),
-    );
-    write(
-        dir.path(),
-        "src/b.js",
-        &format!("const b = '{}';\n", key(2)),
-    );
+    write(dir.path(), "src/a.js", format!("const a = '{}';\n", key(1)));
+    write(dir.path(), "src/b.js", format!("const b = '{}';\n", key(2)));
 
     let (code, _) = scan(
         dir.path(),
@@ -250,18 +232,14 @@ fn baseline_records_hashes_never_secrets_and_reports_only_new_findings() {
     write(
         dir.path(),
         "src/a.js",
-        &format!("// moved\n\n\nconst a = '{}';\n", key(1)),
+        format!("// moved\n\n\nconst a = '{}';\n", key(1)),
     );
     std::fs::rename(
         dir.path().join("src/b.js"),
         dir.path().join("src/renamed.js"),
     )
     .unwrap();
-    write(
-        dir.path(),
-        "src/c.js",
-        &format!("const c = '{}';\n", key(3)),
-    );
+    write(dir.path(), "src/c.js", format!("const c = '{}';\n", key(3)));
     let (code, report) = scan(dir.path(), &["--baseline", baseline.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert_eq!(paths(&report), vec!["src/c.js"]);
@@ -273,7 +251,7 @@ fn a_baselined_key_copied_to_a_new_place_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
     let baseline = out.path().join("b.json");
-    write(dir.path(), "server.py", &format!("K = '{}'\n", key(1)));
+    write(dir.path(), "server.py", format!("K = '{}'\n", key(1)));
     scan(
         dir.path(),
         &["--write-baseline", baseline.to_str().unwrap()],
@@ -281,7 +259,7 @@ fn a_baselined_key_copied_to_a_new_place_is_reported() {
     write(
         dir.path(),
         "web/app.js",
-        &format!("const k = '{}';\n", key(1)),
+        format!("const k = '{}';\n", key(1)),
     );
     let (code, report) = scan(dir.path(), &["--baseline", baseline.to_str().unwrap()]);
     assert_eq!(code, 1);
@@ -293,7 +271,7 @@ fn the_text_summary_counts_what_was_suppressed() {
     let dir = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
     let baseline = out.path().join("b.json");
-    write(dir.path(), "a.js", &format!("'{}'\n'{}'\n", key(1), key(2)));
+    write(dir.path(), "a.js", format!("'{}'\n'{}'\n", key(1), key(2)));
     scan(
         dir.path(),
         &["--write-baseline", baseline.to_str().unwrap()],
@@ -301,7 +279,7 @@ fn the_text_summary_counts_what_was_suppressed() {
     write(
         dir.path(),
         "b.js",
-        &format!("'{}' // keyhound:allow\n", key(3)),
+        format!("'{}' // keyhound:allow\n", key(3)),
     );
     Command::cargo_bin("keyhound")
         .unwrap()
@@ -377,11 +355,11 @@ fn triage_applies_to_the_staged_scan() {
             .success());
     };
     git(&["init", "-q"]);
-    write(dir.path(), "fixtures/k.txt", &key(1));
+    write(dir.path(), "fixtures/k.txt", key(1));
     write(
         dir.path(),
         "t.py",
-        &format!("K = '{}'  # keyhound:allow\n", key(2)),
+        format!("K = '{}'  # keyhound:allow\n", key(2)),
     );
     write(dir.path(), ".keyhound.toml", "exclude = [\"fixtures\"]\n");
     git(&["add", "."]);

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 use std::{
+    ffi::OsStr,
     path::{Path, PathBuf},
     process::Output,
 };
@@ -143,7 +144,7 @@ pub fn tree(files: &[(&str, &str)]) -> TempDir {
 }
 
 /// Writes `content` to `root/path`, creating parent directories.
-pub fn write(root: &Path, path: &str, content: &[u8]) {
+pub fn write(root: &Path, path: impl AsRef<Path>, content: impl AsRef<[u8]>) {
     let p = root.join(path);
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     std::fs::write(p, content).unwrap();
@@ -218,11 +219,21 @@ pub fn parse_scan(out: Output) -> Scan {
 }
 
 /// `git ARGS` in `dir`, whatever its outcome (a commit that a hook blocks), isolated from the
-/// user's and the system's git config: a fixed identity, unsigned commits, `main` as the first
-/// branch.
+/// user's and the system's git config: a fixed identity (Ada Lovelace, ada@example.com), unsigned
+/// commits, `main` as the first branch.
 pub fn git_output(dir: &Path, args: &[&str]) -> Output {
+    git_output_env(dir, args, &[])
+}
+
+/// [`git_output`] with extra environment variables (`GIT_AUTHOR_NAME` overrides the identity).
+pub fn git_output_env(dir: &Path, args: &[&str], env: &[(&str, &OsStr)]) -> Output {
     std::process::Command::new("git")
-        .args(["-c", "user.name=Dev", "-c", "user.email=dev@example.com"])
+        .args([
+            "-c",
+            "user.name=Ada Lovelace",
+            "-c",
+            "user.email=ada@example.com",
+        ])
         .args([
             "-c",
             "commit.gpgsign=false",
@@ -233,13 +244,19 @@ pub fn git_output(dir: &Path, args: &[&str]) -> Output {
         .current_dir(dir)
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .envs(env.iter().copied())
         .output()
         .expect("git runs")
 }
 
 /// `git ARGS` in `dir` (as [`git_output`]), which must succeed; its standard output, trimmed.
 pub fn git(dir: &Path, args: &[&str]) -> String {
-    let out = git_output(dir, args);
+    git_env(dir, args, &[])
+}
+
+/// [`git`] with extra environment variables.
+pub fn git_env(dir: &Path, args: &[&str], env: &[(&str, &OsStr)]) -> String {
+    let out = git_output_env(dir, args, env);
     assert!(
         out.status.success(),
         "git {args:?}: {}",

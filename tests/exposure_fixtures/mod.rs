@@ -66,25 +66,9 @@ fn copy(from: &Path, to: &Path, keys: &Keys) {
 
 /// Runs `keyhound scan --format json ARGS` in `dir`; returns (exit code, findings, stderr).
 pub fn scan_json(dir: &Path, args: &[&str]) -> (i32, Vec<Value>, String) {
-    let out = assert_cmd::Command::cargo_bin("keyhound")
-        .unwrap()
-        .current_dir(dir)
-        .args(["scan", "--format", "json"])
-        .args(args)
-        .output()
-        .unwrap();
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (
-        out.status.code().unwrap(),
-        doc["findings"].as_array().unwrap().clone(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let s = crate::common::scan_json(dir, args);
+    let findings = s.findings().clone();
+    (s.code, findings, s.stderr)
 }
 
 /// The findings whose path is `path`.
