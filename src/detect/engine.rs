@@ -52,6 +52,8 @@ pub struct RawMatch {
 /// Compiled rules, ready to scan any number of blobs from any number of threads.
 pub struct Engine {
     rules: Vec<CompiledRule>,
+    /// The rules' distinct keywords; hits refer to them by index.
+    keyword_list: Vec<String>,
     keywords: Keywords,
     /// For each keyword, the rules that use it.
     keyword_rules: Vec<Vec<usize>>,
@@ -80,6 +82,7 @@ impl Engine {
                 }
             }
         }
+        let keyword_list = keywords.clone();
         let keywords = Keywords::new(&keywords).map_err(|e| CompileError {
             file: String::new(),
             id: String::new(),
@@ -87,25 +90,38 @@ impl Engine {
         })?;
         Ok(Engine {
             rules: compiled,
+            keyword_list,
             keywords,
             keyword_rules,
         })
     }
 
+    /// The rules' distinct keywords, in the order of the keyword indices of hits.
+    pub fn keywords(&self) -> &[String] {
+        &self.keyword_list
+    }
+
     /// All secrets in `hay`, sorted by position, overlaps resolved to the most specific rule.
     pub fn find(&self, hay: &[u8]) -> Vec<RawMatch> {
+        let mut hits: Vec<Hit> = Vec::new();
+        self.keywords.hits(hay, &mut hits);
+        self.find_at(hay, &hits)
+    }
+
+    /// `find`, given every occurrence of the engine's keywords in `hay` (sorted by start, each
+    /// keyword by its index in `keywords()`), from a keyword pass made elsewhere: the detector's,
+    /// which also looks for the base64 decoder's needles.
+    pub fn find_at(&self, hay: &[u8], hits: &[Hit]) -> Vec<RawMatch> {
+        if hits.is_empty() {
+            return Vec::new();
+        }
         // (rule, start, end) windows in which that rule's regex must run.
         let mut windows: Vec<(usize, usize, usize)> = Vec::new();
         // Per rule, the index in `windows` of its latest window. Hits come in order of start, so
         // a rule's next window either overlaps its latest one (and widens it) or lies after it:
         // a file dense with keywords costs one window per stretch, not one per hit.
-        let mut hits: Vec<Hit> = Vec::new();
-        self.keywords.hits(hay, &mut hits);
-        if hits.is_empty() {
-            return Vec::new();
-        }
         let mut latest: Vec<usize> = vec![usize::MAX; self.rules.len()];
-        for &(start, k, end) in &hits {
+        for &(start, k, end) in hits {
             for &r in &self.keyword_rules[k] {
                 let reach = self.rules[r].reach;
                 let (from, to) = (start.saturating_sub(reach), (end + reach).min(hay.len()));

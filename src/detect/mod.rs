@@ -16,6 +16,7 @@ use crate::{
     rules::{Confidence, Rule, RuleSet},
 };
 pub use engine::{CompileError, Engine, RawMatch};
+use keywords::{Hit, Keywords};
 
 /// What a source hands to detection: bytes and where they came from.
 #[derive(Clone, Copy)]
@@ -34,6 +35,51 @@ impl std::fmt::Debug for Blob<'_> {
             .field("origin", self.origin)
             .field("len", &self.data.len())
             .finish()
+    }
+}
+
+/// One keyword pass for the engine and the base64 decoder: the engine's keywords, then the
+/// needles that are not also keywords. Searching both at once costs less than two passes.
+struct SharedPass {
+    keywords: Keywords,
+    /// Hits of the keywords before this index are the engine's, the others the decoder's.
+    engine_keywords: usize,
+    /// The engine's keywords that are also needles.
+    also_needle: Vec<bool>,
+}
+
+impl SharedPass {
+    fn new(engine: &Engine, needles: &decode::base64::Needles) -> Option<SharedPass> {
+        let mut all = engine.keywords().to_vec();
+        let engine_keywords = all.len();
+        let mut also_needle = vec![false; engine_keywords];
+        for n in needles.strings() {
+            match all.iter().position(|k| k == n) {
+                Some(k) if k < engine_keywords => also_needle[k] = true,
+                Some(_) => {}
+                None => all.push(n.clone()),
+            }
+        }
+        Some(SharedPass {
+            keywords: Keywords::new(&all).ok()?,
+            engine_keywords,
+            also_needle,
+        })
+    }
+
+    /// The engine's hits and the needles' hits in `data`, each sorted by start.
+    fn hits(&self, data: &[u8]) -> (Vec<Hit>, Vec<Hit>) {
+        let mut hits = Vec::new();
+        self.keywords.hits(data, &mut hits);
+        let mut needles = Vec::new();
+        hits.retain(|&hit| {
+            let k = hit.1;
+            if k >= self.engine_keywords || self.also_needle[k] {
+                needles.push(hit);
+            }
+            k < self.engine_keywords
+        });
+        (hits, needles)
     }
 }
 
@@ -58,6 +104,8 @@ pub struct Detector {
     decode: bool,
     /// Base64 forms of the rule keywords, which pick the base64 runs worth decoding.
     base64_needles: decode::base64::Needles,
+    /// The engine's keywords and the base64 needles in one keyword pass, used while decoding.
+    shared: Option<SharedPass>,
     /// Whether the exposure rules run (they are medium confidence, so not above that threshold).
     exposures: bool,
 }
@@ -126,6 +174,7 @@ impl Detector {
         if exposures {
             rules.extend(exposure::rules());
         }
+        let shared = SharedPass::new(&engine, &base64_needles);
         Ok(Detector {
             rules,
             engine,
@@ -134,6 +183,7 @@ impl Detector {
             options,
             decode: true,
             base64_needles,
+            shared,
             exposures,
         })
     }
@@ -172,11 +222,20 @@ impl Detector {
     }
 
     fn scan_text(&self, blob: &Blob<'_>) -> Vec<Finding> {
-        let plain = self.engine.find(blob.data);
-        let hidden = if self.decode {
-            decode::find_hidden(&self.engine, &self.base64_needles, blob.data, &plain)
-        } else {
-            Vec::new()
+        let (plain, hidden) = match (&self.shared, self.decode) {
+            (_, false) => (self.engine.find(blob.data), Vec::new()),
+            (Some(shared), true) => {
+                let (hits, needle_hits) = shared.hits(blob.data);
+                let plain = self.engine.find_at(blob.data, &hits);
+                let hidden = decode::find_hidden_at(&self.engine, &needle_hits, blob.data, &plain);
+                (plain, hidden)
+            }
+            (None, true) => {
+                let plain = self.engine.find(blob.data);
+                let hidden =
+                    decode::find_hidden(&self.engine, &self.base64_needles, blob.data, &plain);
+                (plain, hidden)
+            }
         };
         let exposures = if self.exposures {
             exposure::find(blob.path, blob.data)

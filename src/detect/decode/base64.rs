@@ -8,7 +8,7 @@ use base64::{
     Engine as _,
 };
 
-use crate::detect::keywords::Keywords;
+use crate::detect::keywords::{Hit, Keywords};
 
 use super::{mostly_text, Decoded};
 
@@ -43,6 +43,7 @@ static IN_RUN: [bool; 256] = {
 /// alignments it can have in an encoded stream, the characters that depend on the keyword alone
 /// (standard and URL-safe). A run is decoded only when one of these occurs in it.
 pub struct Needles {
+    strings: Vec<String>,
     /// Searched like rule keywords, through short anchors: one SIMD pass for hundreds of needles.
     finder: Option<Keywords>,
 }
@@ -75,21 +76,33 @@ impl Needles {
             finder: (!needles.is_empty())
                 .then(|| Keywords::new(&needles).ok())
                 .flatten(),
+            strings: needles,
         }
+    }
+
+    /// The needles, for a keyword pass that looks for them along with other literals.
+    pub fn strings(&self) -> &[String] {
+        &self.strings
     }
 }
 
 /// Decodes every base64 or base64url run of a plausible length that holds the encoding of a
 /// rule keyword and turns out to be text.
 pub fn decode_runs(data: &[u8], needles: &Needles, budget: &mut usize) -> Vec<Decoded> {
-    let mut out = Vec::new();
     let Some(finder) = &needles.finder else {
-        return out;
+        return Vec::new();
     };
     let mut hits = Vec::new();
     finder.hits(data, &mut hits);
+    decode_runs_at(data, &hits, budget)
+}
+
+/// `decode_runs`, given where the needles occur in `data` (sorted by start; only the spans
+/// count), from a keyword pass made elsewhere.
+pub fn decode_runs_at(data: &[u8], hits: &[Hit], budget: &mut usize) -> Vec<Decoded> {
+    let mut out = Vec::new();
     let mut done = 0;
-    for (hit_start, _, hit_end) in hits {
+    for &(hit_start, _, hit_end) in hits {
         if hit_start < done {
             continue;
         }

@@ -10,6 +10,7 @@ pub mod escape;
 pub mod utf16;
 
 use super::engine::{Engine, RawMatch};
+use super::keywords::Hit;
 
 /// Most bytes decoded from one blob, over all decoders; the rest of a huge bundle is left alone.
 pub const DECODE_BUDGET: usize = 4 << 20;
@@ -84,12 +85,36 @@ pub fn find_hidden(
     data: &[u8],
     plain: &[RawMatch],
 ) -> Vec<Hidden> {
+    find_hidden_with(engine, data, plain, |data, budget| {
+        base64::decode_runs(data, needles, budget)
+    })
+}
+
+/// `find_hidden`, given where the base64 needles occur in `data` (sorted by start), from a
+/// keyword pass made elsewhere.
+pub fn find_hidden_at(
+    engine: &Engine,
+    needle_hits: &[Hit],
+    data: &[u8],
+    plain: &[RawMatch],
+) -> Vec<Hidden> {
+    find_hidden_with(engine, data, plain, |data, budget| {
+        base64::decode_runs_at(data, needle_hits, budget)
+    })
+}
+
+fn find_hidden_with(
+    engine: &Engine,
+    data: &[u8],
+    plain: &[RawMatch],
+    base64_runs: impl FnOnce(&[u8], &mut usize) -> Vec<Decoded>,
+) -> Vec<Hidden> {
     let mut budget = DECODE_BUDGET;
     let mut regions = Vec::new();
     regions.extend(escape::decode_escapes(data, &mut budget));
     regions.extend(escape::decode_percent(data, &mut budget));
     regions.extend(concat::join_literals(data, &mut budget));
-    regions.extend(base64::decode_runs(data, needles, &mut budget));
+    regions.extend(base64_runs(data, &mut budget));
     let mut taken: Vec<(usize, usize)> = plain.iter().map(|m| (m.start, m.end)).collect();
     let mut out = Vec::new();
     for region in &regions {
