@@ -6,6 +6,8 @@
 # Environment: ROUNDS (default 3) hyperfine rounds, each with WARMUP (1) warm-up and RUNS (3)
 # timed runs of every command; THREADS (default: nproc) for every tool; KF_RUNS (2) for kingfisher.
 # BEFORE (rules mode only): a commit whose build joins the comparison, e.g. the engine before a change.
+# VECTORSCAN=1 (rules mode only): a build of HEAD with the `vectorscan` feature joins it too (needs
+# libvectorscan-dev or libhyperscan-dev).
 set -euo pipefail
 
 what="${1:-all}"
@@ -225,17 +227,17 @@ fi
 
 # A build of `rev` (a commit) from its committed files into $work/variant-NAME, with `keep` (a
 # shell glob) the only rule files left when given; prints the binary's path.
-variant() { # name, rev, [keep]
-  local name="$1" rev="$2" keep="${3:-}" dir="$work/variant-$1"
+variant() { # name, rev, [keep], [cargo features]
+  local name="$1" rev="$2" keep="${3:-}" features="${4:-}" dir="$work/variant-$1"
   rm -rf "$dir" && mkdir -p "$dir"
   # -m: files dated now, so cargo rebuilds them (and re-embeds rules/) in the shared target dir.
   git -C "$repo" archive "$rev" | tar -x -m -C "$dir"
   if [ -n "$keep" ]; then
     find "$dir/rules" -name '*.toml' ! -name "$keep" -delete
   fi
-  echo "building keyhound variant $name ($rev${keep:+, rules/$keep only})" >&2
+  echo "building keyhound variant $name ($rev${keep:+, rules/$keep only}${features:+, --features $features})" >&2
   CARGO_TARGET_DIR="$work/target-variants" cargo build --release --quiet \
-    --manifest-path "$dir/Cargo.toml" >&2
+    --manifest-path "$dir/Cargo.toml" ${features:+--features "$features"} >&2
   cp "$work/target-variants/release/keyhound" "$work/keyhound-$name"
   echo "$work/keyhound-$name"
 }
@@ -244,13 +246,16 @@ if [ "$what" = rules ] || [ "$what" = all ]; then
   openai_only="$(variant openai-only HEAD openai.toml)"
   before=""
   [ -z "${BEFORE:-}" ] || before="$(variant before "$BEFORE")"
+  vectorscan=""
+  [ -z "${VECTORSCAN:-}" ] || vectorscan="$(variant vectorscan HEAD "" vectorscan)"
   n_all="$("$kh" rules list --format json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')"
   n_openai="$("$openai_only" rules list --format json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')"
   echo "## Rules: the cost of every provider's rules"
   echo
   echo "The same tree, the same command (\`scan TREE -f jsonl --no-ignore -j $threads --exit-code 0\`),"
-  echo "three builds: HEAD with only \`rules/openai.toml\` ($n_openai rules), HEAD with every rule"
-  echo "($n_all)${BEFORE:+, and $BEFORE with every rule of its own}; each with decoding on (the default) and off."
+  echo "builds: HEAD with only \`rules/openai.toml\` ($n_openai rules), HEAD with every rule"
+  echo "($n_all)${VECTORSCAN:+, the same built with \`--features vectorscan\`}${BEFORE:+, and $BEFORE with every rule of its own};"
+  echo "each with decoding on (the default) and off."
   echo
   for mode in decode no-decode; do
     extra=()
@@ -258,6 +263,7 @@ if [ "$what" = rules ] || [ "$what" = all ]; then
     cmds=("openai only=$(q "$openai_only" scan "$tree" -f jsonl --no-ignore -j "$threads" --exit-code 0 "${extra[@]}")"
       "all providers=$(q "$kh" scan "$tree" -f jsonl --no-ignore -j "$threads" --exit-code 0 "${extra[@]}")")
     [ -z "$before" ] || cmds+=("all providers, $BEFORE=$(q "$before" scan "$tree" -f jsonl --no-ignore -j "$threads" --exit-code 0 "${extra[@]}")")
+    [ -z "$vectorscan" ] || cmds+=("all providers, vectorscan=$(q "$vectorscan" scan "$tree" -f jsonl --no-ignore -j "$threads" --exit-code 0 "${extra[@]}")")
     echo "### Decoding $([ "$mode" = decode ] && echo on || echo off)"
     echo
     bench "rules-$mode" "$runs" "${cmds[@]}"

@@ -30,6 +30,11 @@ pub struct Keywords {
     prefixes: Vec<Vec<usize>>,
     /// For each anchor, the keywords found through it and where in each keyword it sits.
     anchored: Vec<Vec<(usize, usize)>>,
+    /// With the `vectorscan` feature, when the anchors need more than one Teddy searcher: all
+    /// keywords in one pass of Vectorscan's literal matcher. The searchers above stay the
+    /// fallback for what it cannot scan.
+    #[cfg(feature = "vectorscan")]
+    vectorscan: Option<super::vectorscan::Matcher>,
 }
 
 /// A keyword occurrence: `(start, keyword, end)`.
@@ -73,7 +78,7 @@ impl Keywords {
         by_len.sort_by_key(|&a| (anchors[a].len(), a));
         let groups = by_len.len().div_ceil(ANCHORS_PER_SEARCHER).max(1);
         let per_group = by_len.len().div_ceil(groups).max(1);
-        let searchers = by_len
+        let searchers: Vec<(AhoCorasick, Vec<usize>)> = by_len
             .chunks(per_group)
             .map(|ids| {
                 AhoCorasick::builder()
@@ -82,8 +87,13 @@ impl Keywords {
                     .map(|ac| (ac, ids.to_vec()))
             })
             .collect::<Result<_, _>>()?;
+        let keywords: Vec<Vec<u8>> = keywords.iter().map(|k| k.as_bytes().to_vec()).collect();
         Ok(Keywords {
-            keywords: keywords.iter().map(|k| k.as_bytes().to_vec()).collect(),
+            #[cfg(feature = "vectorscan")]
+            vectorscan: (searchers.len() > 1)
+                .then(|| super::vectorscan::Matcher::new(&keywords))
+                .flatten(),
+            keywords,
             searchers,
             prefixes,
             anchored,
@@ -104,6 +114,19 @@ impl Keywords {
     /// begin inside this one.
     pub fn hits(&self, hay: &[u8], out: &mut Vec<Hit>) {
         out.clear();
+        #[cfg(feature = "vectorscan")]
+        if let Some(v) = &self.vectorscan {
+            if v.hits(hay, out) {
+                out.sort_unstable();
+                return;
+            }
+            out.clear();
+        }
+        self.teddy_hits(hay, out);
+    }
+
+    /// `hits` through the Teddy searchers.
+    fn teddy_hits(&self, hay: &[u8], out: &mut Vec<Hit>) {
         for (ac, ids) in &self.searchers {
             let mut at = 0;
             while at < hay.len() {
@@ -228,5 +251,68 @@ mod tests {
         k.hits(hay.as_bytes(), &mut out);
         assert_eq!(out.len(), 150);
         assert!(out.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    /// With the `vectorscan` feature, large keyword sets go through Vectorscan: it must find
+    /// exactly what the Teddy searchers find, on the built-in rules' keywords planted whole, cut
+    /// short, overlapping and at the ends of haystacks of every small length and some large ones.
+    #[cfg(feature = "vectorscan")]
+    #[test]
+    fn vectorscan_finds_exactly_what_teddy_finds() {
+        let mut kws: Vec<String> = Vec::new();
+        for rule in crate::rules::RuleSet::builtin().unwrap().rules {
+            for k in rule.keywords {
+                if !kws.contains(&k) {
+                    kws.push(k);
+                }
+            }
+        }
+        let k = Keywords::new(&kws).unwrap();
+        assert!(
+            k.vectorscan.is_some(),
+            "the built-in keywords need more than one Teddy pass"
+        );
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let filler = b"aeiou_-.AEIOU0123 \n\"=:skhfKIMIxaimistralopenaiOPENAI";
+        let (mut theirs, mut ours) = (Vec::new(), Vec::new());
+        let mut found = 0;
+        for case in 0..3000 {
+            let len = if case % 10 == 0 {
+                1 + next(20_000)
+            } else {
+                next(120)
+            };
+            let mut hay = Vec::with_capacity(len + 64);
+            while hay.len() < len {
+                match next(4) {
+                    0 => {
+                        let kw = kws[next(kws.len())].as_bytes();
+                        hay.extend_from_slice(&kw[..1 + next(kw.len())]);
+                    }
+                    1 => hay.extend_from_slice(kws[next(kws.len())].as_bytes()),
+                    _ => hay.push(filler[next(filler.len())]),
+                }
+            }
+            k.hits(&hay, &mut ours);
+            theirs.clear();
+            k.teddy_hits(&hay, &mut theirs);
+            assert_eq!(
+                ours,
+                theirs,
+                "case {case}: {:?}",
+                String::from_utf8_lossy(&hay)
+            );
+            found += ours.len();
+        }
+        assert!(
+            found > 10_000,
+            "only {found} hits: the haystacks do not exercise the search"
+        );
     }
 }

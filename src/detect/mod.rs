@@ -8,6 +8,8 @@ pub mod engine;
 pub mod exposure;
 pub mod keywords;
 pub mod placeholder;
+#[cfg(feature = "vectorscan")]
+pub mod vectorscan;
 
 use std::collections::HashMap;
 
