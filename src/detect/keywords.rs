@@ -100,6 +100,15 @@ impl Keywords {
         })
     }
 
+    /// Whether one pass over a haystack finds every keyword: one Teddy searcher, or Vectorscan.
+    pub fn single_pass(&self) -> bool {
+        #[cfg(feature = "vectorscan")]
+        if self.vectorscan.is_some() {
+            return true;
+        }
+        self.searchers.len() == 1
+    }
+
     /// Number of literals the SIMD pass looks for.
     pub fn anchor_count(&self) -> usize {
         self.anchored.len()

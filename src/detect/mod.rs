@@ -41,7 +41,8 @@ impl std::fmt::Debug for Blob<'_> {
 }
 
 /// One keyword pass for the engine and the base64 decoder: the engine's keywords, then the
-/// needles that are not also keywords. Searching both at once costs less than two passes.
+/// needles that are not also keywords. Searching both at once costs less than two passes when
+/// one pass holds them all.
 struct SharedPass {
     keywords: Keywords,
     /// Hits of the keywords before this index are the engine's, the others the decoder's.
@@ -62,8 +63,11 @@ impl SharedPass {
                 None => all.push(n.clone()),
             }
         }
+        // Together in one pass, or not at all: past one Teddy searcher, the keywords' and the
+        // needles' own searchers cost less than more searchers over both (BENCHMARKS.md).
+        let keywords = Keywords::new(&all).ok().filter(Keywords::single_pass)?;
         Some(SharedPass {
-            keywords: Keywords::new(&all).ok()?,
+            keywords,
             engine_keywords,
             also_needle,
         })
@@ -647,6 +651,46 @@ mod tests {
         for f in &found {
             assert!(!f.snippet.contains(&key), "{}", f.snippet);
         }
+    }
+
+    /// Every rule's examples, plain and base64-encoded, give the same findings whether the
+    /// keywords and the base64 needles are searched in one pass or in two.
+    #[test]
+    fn one_shared_keyword_pass_finds_what_two_passes_find() {
+        use base64::Engine as _;
+        let mut set = RuleSet::builtin().unwrap();
+        // Few enough providers for one Teddy pass (with the vectorscan feature, any number).
+        let providers = ["openai", "anthropic", "groq", "huggingface", "google"];
+        set.rules
+            .retain(|r| providers.contains(&r.provider.as_str()));
+        let options = DetectOptions {
+            min_confidence: Confidence::Low,
+        };
+        let shared = Detector::new(&set, options.clone()).unwrap();
+        assert!(shared.shared.is_some());
+        let mut separate = Detector::new(&set, options).unwrap();
+        separate.shared = None;
+        let mut text = String::new();
+        for (i, rule) in set.rules.iter().enumerate() {
+            for example in &rule.examples {
+                let line = crate::rules::template::expand(example, i as u64);
+                let encoded = base64::engine::general_purpose::STANDARD.encode(&line);
+                text.push_str(&format!("{line}\nvalue: {encoded}\n"));
+            }
+        }
+        let findings = |d: &Detector| -> Vec<(String, usize, String, Option<String>)> {
+            d.scan_blob(&Blob {
+                path: "config.yaml",
+                origin: &Origin::File,
+                data: text.as_bytes(),
+            })
+            .into_iter()
+            .map(|f| (f.rule_id, f.offset, f.secret_sha256, f.decoded))
+            .collect()
+        };
+        let found = findings(&shared);
+        assert!(found.iter().any(|f| f.3.as_deref() == Some("base64")));
+        assert_eq!(found, findings(&separate));
     }
 
     #[test]

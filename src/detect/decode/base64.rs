@@ -2,6 +2,8 @@
 //! `Authorization: Basic` headers). A run is decoded when it is long enough to hold a key and
 //! short enough to be a value rather than an embedded file, and kept only when it decodes to text.
 
+use std::sync::OnceLock;
+
 use base64::{
     alphabet,
     engine::{general_purpose::GeneralPurpose, DecodePaddingMode, GeneralPurposeConfig},
@@ -45,7 +47,8 @@ static IN_RUN: [bool; 256] = {
 pub struct Needles {
     strings: Vec<String>,
     /// Searched like rule keywords, through short anchors: one SIMD pass for hundreds of needles.
-    finder: Option<Keywords>,
+    /// Built on first use: the detector searches the needles in its own keyword pass.
+    finder: OnceLock<Option<Keywords>>,
 }
 
 impl Needles {
@@ -73,9 +76,7 @@ impl Needles {
             }
         }
         Needles {
-            finder: (!needles.is_empty())
-                .then(|| Keywords::new(&needles).ok())
-                .flatten(),
+            finder: OnceLock::new(),
             strings: needles,
         }
     }
@@ -89,7 +90,12 @@ impl Needles {
 /// Decodes every base64 or base64url run of a plausible length that holds the encoding of a
 /// rule keyword and turns out to be text.
 pub fn decode_runs(data: &[u8], needles: &Needles, budget: &mut usize) -> Vec<Decoded> {
-    let Some(finder) = &needles.finder else {
+    let finder = needles.finder.get_or_init(|| {
+        (!needles.strings.is_empty())
+            .then(|| Keywords::new(&needles.strings).ok())
+            .flatten()
+    });
+    let Some(finder) = finder else {
         return Vec::new();
     };
     let mut hits = Vec::new();
