@@ -2,6 +2,8 @@
 //! a bounded window around its keywords' hits. The cost is one linear pass over the bytes plus work
 //! proportional to the number of hits, however long the lines are.
 
+use std::sync::OnceLock;
+
 use regex_automata::{
     meta::{self, Regex},
     util::captures::Captures,
@@ -23,13 +25,19 @@ pub struct CompileError {
 }
 
 struct CompiledRule {
-    regex: Regex,
+    /// The rule's pattern, compiled on first use for a built-in rule (most rules never get a
+    /// keyword hit in a small scan, and compiling them all is most of start-up), at once for a
+    /// user's rule, whose errors must show before the scan.
+    regex: OnceLock<Regex>,
+    pattern: String,
     secret_group: usize,
     /// How far before or after a keyword hit a match may begin or end.
     reach: usize,
     min_entropy: Option<f64>,
     placeholder_check: bool,
-    allow: Vec<Regex>,
+    /// The `allow` patterns, compiled when first needed like `regex`.
+    allow: OnceLock<Vec<Regex>>,
+    allow_patterns: Vec<String>,
     /// SHA-256 (lowercase hex) of exact secrets to drop: published example keys, listed without
     /// writing the key itself into a rule file.
     allow_sha256: Vec<String>,
@@ -152,7 +160,7 @@ impl Engine {
             let caps = match &mut caps {
                 Some((cr, c)) if *cr == r => c,
                 slot => {
-                    *slot = Some((r, rule.regex.create_captures()));
+                    *slot = Some((r, rule.regex().create_captures()));
                     &mut slot.as_mut().unwrap().1
                 }
             };
@@ -175,7 +183,7 @@ impl Engine {
         // bytes around the window, so a window edge never passes for a token edge.
         let mut input = Input::new(hay).range(start..end);
         loop {
-            rule.regex.search_captures(&input, caps);
+            rule.regex().search_captures(&input, caps);
             let Some(whole) = caps.get_match() else {
                 break;
             };
@@ -198,7 +206,7 @@ impl Engine {
 /// Applies a rule's own filters to a match; `None` drops it.
 fn judge(r: usize, rule: &CompiledRule, hay: &[u8], start: usize, end: usize) -> Option<RawMatch> {
     let secret = &hay[start..end];
-    if rule.allow.iter().any(|a| a.is_match(secret)) {
+    if rule.allow().iter().any(|a| a.is_match(secret)) {
         return None;
     }
     if !rule.allow_sha256.is_empty() && rule.allow_sha256.contains(&sha256_hex(secret)) {
@@ -272,17 +280,17 @@ fn compile_rule(rule: &Rule) -> Result<CompiledRule, CompileError> {
         .parse(&rule.regex)
         .map_err(|e| err(format!("regex: {e}")))?;
     let max_len = hir.properties().maximum_len();
-    let regex = meta::Builder::new()
-        .configure(meta::Config::new().utf8_empty(false))
-        .syntax(byte_syntax())
-        .build(&rule.regex)
-        .map_err(|e| err(format!("regex: {e}")))?;
-    let info = regex.group_info();
-    let secret_group = match info.to_index(regex_automata::PatternID::ZERO, "secret") {
-        Some(i) => i,
-        None if info.group_len(regex_automata::PatternID::ZERO) > 1 => 1,
-        None => 0,
-    };
+    // The group the secret is in: the one named `secret`, else the first, else the whole match.
+    let secret_group =
+        capture_named(&hir, "secret").unwrap_or(if hir.properties().explicit_captures_len() > 0 {
+            1
+        } else {
+            0
+        });
+    let regex = OnceLock::new();
+    if !rule.builtin {
+        let _ = regex.set(build_regex(&rule.regex).map_err(|e| err(format!("regex: {e}")))?);
+    }
     let (hashes, patterns): (Vec<&String>, Vec<&String>) =
         rule.allow.iter().partition(|a| a.starts_with(ALLOW_SHA256));
     let allow_sha256 = hashes
@@ -298,31 +306,121 @@ fn compile_rule(rule: &Rule) -> Result<CompiledRule, CompileError> {
             }
         })
         .collect::<Result<_, _>>()?;
-    let allow = patterns
-        .into_iter()
-        .map(|a| {
-            meta::Builder::new()
-                .syntax(byte_syntax())
-                .build(a)
-                .map_err(|e| err(format!("allow pattern `{a}`: {e}")))
-        })
-        .collect::<Result<_, _>>()?;
+    let allow_patterns: Vec<String> = patterns.into_iter().cloned().collect();
+    let allow = OnceLock::new();
+    if !rule.builtin {
+        let compiled = allow_patterns
+            .iter()
+            .map(|a| build_allow(a).map_err(|e| err(format!("allow pattern `{a}`: {e}"))))
+            .collect::<Result<_, _>>()?;
+        let _ = allow.set(compiled);
+    }
     Ok(CompiledRule {
         regex,
+        pattern: rule.regex.clone(),
         secret_group,
         reach: max_len.unwrap_or(UNBOUNDED_REACH) + rule.window,
         min_entropy: rule.min_entropy,
         placeholder_check: rule.placeholder_check,
         allow,
+        allow_patterns,
         allow_sha256,
         confidence: rule.confidence,
     })
+}
+
+impl CompiledRule {
+    fn regex(&self) -> &Regex {
+        self.regex.get_or_init(|| {
+            // Every built-in pattern is compiled by the tests (each rule runs its examples), so
+            // this cannot fail for them; user rules are compiled before the scan.
+            build_regex(&self.pattern).expect("built-in rule patterns compile")
+        })
+    }
+
+    fn allow(&self) -> &[Regex] {
+        self.allow.get_or_init(|| {
+            self.allow_patterns
+                .iter()
+                .map(|a| build_allow(a).expect("built-in allow patterns compile"))
+                .collect()
+        })
+    }
+}
+
+/// Compiles an `allow` pattern; the error as text (the library's error type is large).
+fn build_allow(pattern: &str) -> Result<Regex, String> {
+    meta::Builder::new()
+        .syntax(byte_syntax())
+        .build(pattern)
+        .map_err(|e| e.to_string())
+}
+
+/// Compiles a rule's pattern; the error as text (the library's error type is large).
+fn build_regex(pattern: &str) -> Result<Regex, String> {
+    meta::Builder::new()
+        .configure(meta::Config::new().utf8_empty(false))
+        .syntax(byte_syntax())
+        .build(pattern)
+        .map_err(|e| e.to_string())
+}
+
+/// The index of the capture group called `name`, as the compiled regex numbers its groups.
+fn capture_named(hir: &regex_syntax::hir::Hir, name: &str) -> Option<usize> {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Capture(c) if c.name.as_deref() == Some(name) => Some(c.index as usize),
+        HirKind::Capture(c) => capture_named(&c.sub, name),
+        HirKind::Repetition(r) => capture_named(&r.sub, name),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+            subs.iter().find_map(|h| capture_named(h, name))
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::rules::parse_rule_file;
+
+    /// A built-in rule's pattern is compiled on first use, so the secret's group is found from
+    /// the parsed pattern: it must be the group the compiled regex gives that name.
+    #[test]
+    fn the_secret_group_is_the_one_the_compiled_regex_names() {
+        for rule in crate::rules::RuleSet::builtin().unwrap().rules {
+            let compiled = compile_rule(&rule).unwrap();
+            assert!(
+                compiled.regex.get().is_none(),
+                "{}: compiled before use",
+                rule.id
+            );
+            assert_eq!(
+                compiled.allow().len(),
+                compiled.allow_patterns.len(),
+                "{}",
+                rule.id
+            );
+            let info = compiled.regex().group_info().clone();
+            let expected = match info.to_index(regex_automata::PatternID::ZERO, "secret") {
+                Some(i) => i,
+                None if info.group_len(regex_automata::PatternID::ZERO) > 1 => 1,
+                None => 0,
+            };
+            assert_eq!(compiled.secret_group, expected, "{}", rule.id);
+        }
+    }
+
+    #[test]
+    fn a_user_rules_pattern_is_compiled_before_the_scan() {
+        let mut rule = crate::rules::RuleSet::builtin().unwrap().rules.remove(0);
+        rule.builtin = false;
+        let compiled = compile_rule(&rule).unwrap();
+        assert!(compiled.regex.get().is_some() && compiled.allow.get().is_some());
+        // Valid syntax the compiler still refuses (too big) is an error at once, not mid-scan.
+        rule.regex = "(?P<secret>[a-z]{1000}){1000}".to_string();
+        assert!(compile_rule(&rule).is_err());
+    }
 
     fn engine(rules_toml: &str) -> (Engine, Vec<Rule>) {
         let text = format!(

@@ -58,6 +58,7 @@ pub fn rules() -> Vec<Rule> {
         negative_examples: Vec::new(),
         validation: None,
         source_file: "built-in".to_string(),
+        builtin: true,
     };
     vec![
         rule(

@@ -130,6 +130,9 @@ pub struct Rule {
     pub validation: Option<toml::Table>,
     /// The file the rule came from (a built-in file name or a user path).
     pub source_file: String,
+    /// Compiled into keyhound (and so proven by its tests), not read from a user's file.
+    #[serde(skip)]
+    pub builtin: bool,
 }
 
 /// Why a rule file could not be used.
@@ -169,6 +172,9 @@ impl RuleSet {
         let mut set = RuleSet::default();
         for (name, text) in BUILTIN_RULE_FILES {
             set.add_text(name, text)?;
+        }
+        for rule in &mut set.rules {
+            rule.builtin = true;
         }
         Ok(set)
     }
@@ -294,6 +300,7 @@ pub fn parse_rule_file(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
             negative_examples: r.negative_examples,
             validation: r.validation,
             source_file: file.to_string(),
+            builtin: false,
         });
     }
     Ok(out)
