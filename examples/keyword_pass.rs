@@ -50,7 +50,6 @@ fn main() {
             .map(String::as_str)
             .collect::<Vec<_>>(),
         );
-        let mut hits = Vec::new();
         time(
             &format!(
                 "{name}: keyword pass ({} keywords, {} anchors)",
@@ -59,15 +58,7 @@ fn main() {
             ),
             rounds,
             bytes,
-            || {
-                files
-                    .iter()
-                    .map(|f| {
-                        pass.hits(f, &mut hits);
-                        hits.len()
-                    })
-                    .sum()
-            },
+            || all_hits(&pass, &files),
         );
         // While decoding, the detector searches the keywords and the needles in one pass.
         let mut both = keywords.clone();
@@ -86,15 +77,7 @@ fn main() {
             ),
             rounds,
             bytes,
-            || {
-                files
-                    .iter()
-                    .map(|f| {
-                        shared.hits(f, &mut hits);
-                        hits.len()
-                    })
-                    .sum()
-            },
+            || all_hits(&shared, &files),
         );
         // For comparison: a plain automaton, whose cost does not depend on the number of
         // keywords, but which reads every byte through a table instead of skipping with SIMD.
@@ -152,6 +135,18 @@ fn load(root: &str) -> Vec<Vec<u8>> {
         .filter_map(|e| std::fs::read(e.path()).ok())
         .filter(|d| d.len() <= 64 << 20 && !d[..d.len().min(8 << 10)].contains(&0))
         .collect()
+}
+
+/// How many keyword hits `pass` finds in all of `files`.
+fn all_hits(pass: &Keywords, files: &[Vec<u8>]) -> usize {
+    let mut hits = Vec::new();
+    files
+        .iter()
+        .map(|f| {
+            pass.hits(f, &mut hits);
+            hits.len()
+        })
+        .sum()
 }
 
 /// A decoding budget that never runs out.

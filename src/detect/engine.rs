@@ -25,19 +25,17 @@ pub struct CompileError {
 }
 
 struct CompiledRule {
-    /// The rule's pattern, compiled on first use for a built-in rule (most rules never get a
-    /// keyword hit in a small scan, and compiling them all is most of start-up), at once for a
-    /// user's rule, whose errors must show before the scan.
-    regex: OnceLock<Regex>,
+    /// The rule's pattern and `allow` patterns, compiled on first use for a built-in rule (most
+    /// rules never get a keyword hit in a small scan, and compiling them all is most of
+    /// start-up), at once for a user's rule, whose errors must show before the scan.
+    compiled: OnceLock<Patterns>,
     pattern: String,
+    allow_patterns: Vec<String>,
     secret_group: usize,
     /// How far before or after a keyword hit a match may begin or end.
     reach: usize,
     min_entropy: Option<f64>,
     placeholder_check: bool,
-    /// The `allow` patterns, compiled when first needed like `regex`.
-    allow: OnceLock<Vec<Regex>>,
-    allow_patterns: Vec<String>,
     /// SHA-256 (lowercase hex) of exact secrets to drop: published example keys, listed without
     /// writing the key itself into a rule file.
     allow_sha256: Vec<String>,
@@ -60,8 +58,6 @@ pub struct RawMatch {
 /// Compiled rules, ready to scan any number of blobs from any number of threads.
 pub struct Engine {
     rules: Vec<CompiledRule>,
-    /// The rules' distinct keywords; hits refer to them by index.
-    keyword_list: Vec<String>,
     keywords: Keywords,
     /// For each keyword, the rules that use it.
     keyword_rules: Vec<Vec<usize>>,
@@ -90,7 +86,6 @@ impl Engine {
                 }
             }
         }
-        let keyword_list = keywords.clone();
         let keywords = Keywords::new(&keywords).map_err(|e| CompileError {
             file: String::new(),
             id: String::new(),
@@ -98,7 +93,6 @@ impl Engine {
         })?;
         Ok(Engine {
             rules: compiled,
-            keyword_list,
             keywords,
             keyword_rules,
         })
@@ -106,7 +100,7 @@ impl Engine {
 
     /// The rules' distinct keywords, in the order of the keyword indices of hits.
     pub fn keywords(&self) -> &[String] {
-        &self.keyword_list
+        self.keywords.keywords()
     }
 
     /// All secrets in `hay`, sorted by position, overlaps resolved to the most specific rule.
@@ -287,10 +281,6 @@ fn compile_rule(rule: &Rule) -> Result<CompiledRule, CompileError> {
         } else {
             0
         });
-    let regex = OnceLock::new();
-    if !rule.builtin {
-        let _ = regex.set(build_regex(&rule.regex).map_err(|e| err(format!("regex: {e}")))?);
-    }
     let (hashes, patterns): (Vec<&String>, Vec<&String>) =
         rule.allow.iter().partition(|a| a.starts_with(ALLOW_SHA256));
     let allow_sha256 = hashes
@@ -306,63 +296,68 @@ fn compile_rule(rule: &Rule) -> Result<CompiledRule, CompileError> {
             }
         })
         .collect::<Result<_, _>>()?;
-    let allow_patterns: Vec<String> = patterns.into_iter().cloned().collect();
-    let allow = OnceLock::new();
-    if !rule.builtin {
-        let compiled = allow_patterns
-            .iter()
-            .map(|a| build_allow(a).map_err(|e| err(format!("allow pattern `{a}`: {e}"))))
-            .collect::<Result<_, _>>()?;
-        let _ = allow.set(compiled);
-    }
-    Ok(CompiledRule {
-        regex,
+    let compiled = CompiledRule {
+        compiled: OnceLock::new(),
         pattern: rule.regex.clone(),
+        allow_patterns: patterns.into_iter().cloned().collect(),
         secret_group,
         reach: max_len.unwrap_or(UNBOUNDED_REACH) + rule.window,
         min_entropy: rule.min_entropy,
         placeholder_check: rule.placeholder_check,
-        allow,
-        allow_patterns,
         allow_sha256,
         confidence: rule.confidence,
-    })
+    };
+    if !rule.builtin {
+        let _ = compiled.compiled.set(compiled.compile().map_err(err)?);
+    }
+    Ok(compiled)
+}
+
+/// A rule's compiled patterns.
+struct Patterns {
+    regex: Regex,
+    allow: Vec<Regex>,
 }
 
 impl CompiledRule {
-    fn regex(&self) -> &Regex {
-        self.regex.get_or_init(|| {
+    fn patterns(&self) -> &Patterns {
+        self.compiled.get_or_init(|| {
             // Every built-in pattern is compiled by the tests (each rule runs its examples), so
             // this cannot fail for them; user rules are compiled before the scan.
-            build_regex(&self.pattern).expect("built-in rule patterns compile")
+            self.compile().expect("built-in rule patterns compile")
         })
+    }
+
+    fn regex(&self) -> &Regex {
+        &self.patterns().regex
     }
 
     fn allow(&self) -> &[Regex] {
-        self.allow.get_or_init(|| {
-            self.allow_patterns
-                .iter()
-                .map(|a| build_allow(a).expect("built-in allow patterns compile"))
-                .collect()
-        })
+        &self.patterns().allow
     }
-}
 
-/// Compiles an `allow` pattern; the error as text (the library's error type is large).
-fn build_allow(pattern: &str) -> Result<Regex, String> {
-    meta::Builder::new()
-        .syntax(byte_syntax())
-        .build(pattern)
-        .map_err(|e| e.to_string())
-}
-
-/// Compiles a rule's pattern; the error as text (the library's error type is large).
-fn build_regex(pattern: &str) -> Result<Regex, String> {
-    meta::Builder::new()
-        .configure(meta::Config::new().utf8_empty(false))
-        .syntax(byte_syntax())
-        .build(pattern)
-        .map_err(|e| e.to_string())
+    /// Compiles the pattern and the `allow` patterns; the error says which failed.
+    fn compile(&self) -> Result<Patterns, String> {
+        // The library's error type is large: it becomes text at once.
+        let build = |what: &str, pattern: &str, config: meta::Config| {
+            meta::Builder::new()
+                .configure(config)
+                .syntax(byte_syntax())
+                .build(pattern)
+                .map_err(|e| format!("{what}: {e}"))
+        };
+        let regex = build(
+            "regex",
+            &self.pattern,
+            meta::Config::new().utf8_empty(false),
+        )?;
+        let allow = self
+            .allow_patterns
+            .iter()
+            .map(|a| build(&format!("allow pattern `{a}`"), a, meta::Config::new()))
+            .collect::<Result<_, _>>()?;
+        Ok(Patterns { regex, allow })
+    }
 }
 
 /// The index of the capture group called `name`, as the compiled regex numbers its groups.
@@ -391,7 +386,7 @@ mod tests {
         for rule in crate::rules::RuleSet::builtin().unwrap().rules {
             let compiled = compile_rule(&rule).unwrap();
             assert!(
-                compiled.regex.get().is_none(),
+                compiled.compiled.get().is_none(),
                 "{}: compiled before use",
                 rule.id
             );
@@ -416,7 +411,7 @@ mod tests {
         let mut rule = crate::rules::RuleSet::builtin().unwrap().rules.remove(0);
         rule.builtin = false;
         let compiled = compile_rule(&rule).unwrap();
-        assert!(compiled.regex.get().is_some() && compiled.allow.get().is_some());
+        assert!(compiled.compiled.get().is_some());
         // Valid syntax the compiler still refuses (too big) is an error at once, not mid-scan.
         rule.regex = "(?P<secret>[a-z]{1000}){1000}".to_string();
         assert!(compile_rule(&rule).is_err());

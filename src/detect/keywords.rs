@@ -21,7 +21,7 @@ const ANCHOR_LEN: usize = 4;
 /// in full wherever its anchor occurs. Fewer, rarer patterns keep the SIMD prefilter's false
 /// candidates down; measured in BENCHMARKS.md ("Keyword anchors").
 pub struct Keywords {
-    keywords: Vec<Vec<u8>>,
+    keywords: Vec<String>,
     /// Searchers, each for at most `ANCHORS_PER_SEARCHER` anchors, with the index of each of
     /// its patterns among all anchors.
     searchers: Vec<(AhoCorasick, Vec<usize>)>,
@@ -87,7 +87,7 @@ impl Keywords {
                     .map(|ac| (ac, ids.to_vec()))
             })
             .collect::<Result<_, _>>()?;
-        let keywords: Vec<Vec<u8>> = keywords.iter().map(|k| k.as_bytes().to_vec()).collect();
+        let keywords = keywords.to_vec();
         Ok(Keywords {
             #[cfg(feature = "vectorscan")]
             vectorscan: (searchers.len() > 1)
@@ -98,6 +98,11 @@ impl Keywords {
             prefixes,
             anchored,
         })
+    }
+
+    /// The keywords, in the order of the keyword indices of hits.
+    pub fn keywords(&self) -> &[String] {
+        &self.keywords
     }
 
     /// Whether one pass over a haystack finds every keyword: one Teddy searcher, or Vectorscan.
@@ -144,7 +149,7 @@ impl Keywords {
                 };
                 for &a in &self.prefixes[ids[m.pattern().as_usize()]] {
                     for &(k, offset) in &self.anchored[a] {
-                        let kw = &self.keywords[k];
+                        let kw = self.keywords[k].as_bytes();
                         if let Some(start) = m.start().checked_sub(offset) {
                             if hay[start..].starts_with(kw) {
                                 out.push((start, k, start + kw.len()));

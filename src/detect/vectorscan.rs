@@ -20,16 +20,16 @@ pub struct Matcher {
 
 impl Matcher {
     /// `None` when the library refuses the set: the caller keeps its own searcher.
-    pub fn new(keywords: &[Vec<u8>]) -> Option<Matcher> {
+    pub fn new(keywords: &[String]) -> Option<Matcher> {
         let literals = keywords
             .iter()
-            .map(|k| Literal::new(String::from_utf8(k.clone()).ok()?).ok())
+            .map(|k| Literal::new(k.as_str()).ok())
             .collect::<Option<Literals>>()?;
         let db: BlockDatabase = literals.build().ok()?;
         let first = db.alloc_scratch().ok()?;
         Some(Matcher {
             db,
-            lens: keywords.iter().map(Vec::len).collect(),
+            lens: keywords.iter().map(String::len).collect(),
             scratch: Mutex::new(vec![first]),
         })
     }
