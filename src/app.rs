@@ -133,6 +133,11 @@ fn scan(args: ScanArgs) -> Result<u8> {
         },
     )?
     .with_decoding(!args.no_decode);
+    let detector = std::sync::Arc::new(detector);
+    if !args.show_secrets {
+        // Warnings quote paths and archive members, and a file may be named after a key.
+        diag.set_redactor(detector.clone());
+    }
     let stats = ScanStats::default();
     let suppressed: Mutex<Vec<Suppressed>> = Mutex::default();
     // Detection, then the inline-allow screen while the blob's bytes are at hand. `keep` drops
@@ -311,6 +316,9 @@ fn scan(args: ScanArgs) -> Result<u8> {
         a.finding.fingerprint == b.finding.fingerprint && a.finding.offset == b.finding.offset
     });
     let mut findings = triage.finish(findings, &mut suppressed);
+    if !args.show_secrets {
+        redact_metadata(&detector, &mut findings, &mut suppressed);
+    }
     if let Some(file) = &gate.write_baseline {
         // What is reported now is accepted from now on: record it, and report it as baselined.
         Baseline::from_findings(&findings).save(file)?;
@@ -323,23 +331,6 @@ fn scan(args: ScanArgs) -> Result<u8> {
     suppressed.sort_by(|a, b| order(&a.finding, &b.finding));
     if args.validate {
         validate_findings(&mut findings, &args.validation, args.quiet)?;
-    }
-    if !args.show_secrets {
-        // A key in a commit message is a finding of its own, and also the summary of every
-        // finding of that commit: redact it there too.
-        let redactor = crate::finding::Redactor::new(
-            findings
-                .iter()
-                .chain(suppressed.iter().map(|s| &s.finding))
-                .filter(|f| f.kind == FindingKind::Secret)
-                .map(|f| f.secret.expose()),
-        );
-        for f in findings
-            .iter_mut()
-            .chain(suppressed.iter_mut().map(|s| &mut s.finding))
-        {
-            redactor.redact_provenance(f);
-        }
     }
     let mut snapshot = stats.snapshot();
     snapshot.errors = diag.errors();
@@ -369,10 +360,16 @@ fn scan(args: ScanArgs) -> Result<u8> {
         show_secrets: args.show_secrets,
         root: root.as_deref(),
         version_control: version_control.map(|(repository_uri, revision_id, branch)| {
+            // The remote and the branch are named by the repository, which may name them
+            // after a key.
+            let shown = |text: String| match args.show_secrets {
+                true => text,
+                false => detector.redact_text(&text).into_owned(),
+            };
             report::VersionControl {
-                repository_uri,
+                repository_uri: shown(repository_uri),
                 revision_id,
-                branch,
+                branch: branch.map(shown),
             }
         }),
         suppressed: if gate.show_suppressed {
@@ -405,6 +402,41 @@ fn scan(args: ScanArgs) -> Result<u8> {
     } else {
         0
     })
+}
+
+/// Redacts every key in the text of findings that comes from the scanned input but is not a
+/// snippet: paths (a file may be named after a key) and the commit a finding came with. Each
+/// is searched with every rule; a key found anywhere in the scan (a commit message is a
+/// finding of its own) is redacted wherever it appears, even where no rule would match it
+/// (cut short in a commit's one-line summary).
+fn redact_metadata(detector: &Detector, findings: &mut [Finding], suppressed: &mut [Suppressed]) {
+    let known = crate::finding::Redactor::new(
+        findings
+            .iter()
+            .chain(suppressed.iter().map(|s| &s.finding))
+            .filter(|f| f.kind == FindingKind::Secret)
+            .map(|f| f.secret.expose()),
+    );
+    let redact = |text: &mut String| {
+        let once = known.redact(text);
+        *text = detector.redact_text(&once).into_owned();
+    };
+    for f in findings
+        .iter_mut()
+        .chain(suppressed.iter_mut().map(|s| &mut s.finding))
+    {
+        redact(&mut f.path);
+        if let Origin::GitBlob {
+            provenance: Some(p),
+            ..
+        }
+        | Origin::CommitMessage { provenance: p } = &mut f.source
+        {
+            for field in [&mut p.path, &mut p.summary, &mut p.author, &mut p.email] {
+                redact(field);
+            }
+        }
+    }
 }
 
 /// The order of every report: by place; places that tie (one path in several commits, several

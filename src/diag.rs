@@ -4,15 +4,35 @@
 use std::{
     fmt::Display,
     io::Write,
-    sync::atomic::{AtomicBool, AtomicU64, Ordering},
+    sync::{
+        atomic::{AtomicBool, AtomicU64, Ordering},
+        Arc, OnceLock,
+    },
 };
 
+/// Hides keys in text before it is printed (the detector, once a scan has one).
+pub trait Redact: Send + Sync {
+    fn redact_text(&self, text: &str) -> String;
+}
+
 /// Collects warnings from every thread of a scan.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Diagnostics {
     quiet: bool,
     warnings: AtomicU64,
     errors: AtomicU64,
+    /// Warnings quote paths and names from the scanned input, which may hold a key.
+    redactor: OnceLock<Arc<dyn Redact>>,
+}
+
+impl std::fmt::Debug for Diagnostics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Diagnostics")
+            .field("quiet", &self.quiet)
+            .field("warnings", &self.warnings)
+            .field("errors", &self.errors)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Diagnostics {
@@ -35,10 +55,21 @@ impl Diagnostics {
         self.print(format_args!("{what}: {err}"));
     }
 
+    /// From now on, every warning goes through `redactor` before it is printed. The first one
+    /// set stays.
+    pub fn set_redactor(&self, redactor: Arc<dyn Redact>) {
+        let _ = self.redactor.set(redactor);
+    }
+
     fn print(&self, message: impl Display) {
-        if !self.quiet {
-            let _ = writeln!(std::io::stderr().lock(), "keyhound: warning: {message}");
+        if self.quiet {
+            return;
         }
+        let mut message = message.to_string();
+        if let Some(r) = self.redactor.get() {
+            message = r.redact_text(&message);
+        }
+        let _ = writeln!(std::io::stderr().lock(), "keyhound: warning: {message}");
     }
 
     pub fn errors(&self) -> u64 {

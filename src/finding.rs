@@ -186,8 +186,8 @@ pub fn redact(secret: &str) -> String {
 }
 
 /// Replaces known secrets with their redacted forms in text that comes from the scanned input
-/// but is not a snippet: a commit's summary and author, which a key pasted into a commit message
-/// would otherwise reach in full, on every finding that commit introduced.
+/// but is not a snippet (a path, a commit's summary and author), even where no rule matches it:
+/// a key pasted into a commit message is cut short in its one-line summary.
 pub struct Redactor {
     matcher: Option<aho_corasick::AhoCorasick>,
     redacted: Vec<String>,
@@ -218,20 +218,6 @@ impl Redactor {
         match &self.matcher {
             Some(m) => m.replace_all(text, &self.redacted),
             None => text.to_string(),
-        }
-    }
-
-    /// Redacts the commit text of a finding's provenance.
-    pub fn redact_provenance(&self, f: &mut Finding) {
-        if let Origin::GitBlob {
-            provenance: Some(p),
-            ..
-        }
-        | Origin::CommitMessage { provenance: p } = &mut f.source
-        {
-            for field in [&mut p.summary, &mut p.author, &mut p.email] {
-                *field = self.redact(field);
-            }
         }
     }
 }

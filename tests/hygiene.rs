@@ -1,5 +1,6 @@
 //! Secret hygiene, proven: keys planted everywhere a repository can hold them (work tree, history
-//! only, a commit message, the index, an archive, base64, a client-side file) go through every
+//! only, a commit message, the index, an archive, base64, a client-side file, and the names of
+//! a directory, an archive member and a commit's author) go through every
 //! subcommand and every report format, with live validation against a provider stand-in that
 //! fails in every way it can, and no full key (nor the full base64 form of the encoded one)
 //! reaches standard output, standard error, a report, a baseline, the validation cache or a
@@ -77,6 +78,11 @@ struct Keys {
     encoded: Planted,
     client: Planted,
     azure: Planted,
+    /// Keys that are not findings (keyhound does not search names) but are printed with the
+    /// findings and warnings they come with: a directory and an archive member named after one.
+    path_name: Planted,
+    /// And a commit author named after one.
+    author: Planted,
 }
 
 impl Keys {
@@ -122,6 +128,16 @@ impl Keys {
                 "AZURE_OPENAI_ENDPOINT=https://contoso.openai.azure.com/\nAZURE_OPENAI_API_KEY={hex:32}\n",
                 8,
             ),
+            path_name: plant(
+                "in a directory's name (Anthropic)",
+                "sk-ant-api03-{b64url:93}AA",
+                9,
+            ),
+            author: plant(
+                "a commit author's name (OpenAI)",
+                "sk-proj-{b64url:74}T3BlbkFJ{b64url:74}",
+                10,
+            ),
         }
     }
 
@@ -138,11 +154,16 @@ impl Keys {
         ]
     }
 
+    /// The keys that only name things.
+    fn in_names(&self) -> [&Planted; 2] {
+        [&self.path_name, &self.author]
+    }
+
     /// Every text that must never be printed: each key, its long middle (a cut-off key is
     /// still a key), and each key's base64 forms.
     fn forbidden(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
-        for k in self.all() {
+        for k in self.all().into_iter().chain(self.in_names()) {
             let s = &k.secret;
             out.push((format!("{}: the key", k.what), s.clone()));
             out.push((
@@ -218,6 +239,39 @@ fn fixture(keys: &Keys) -> TempDir {
     git(r, &["add", "."]);
     let message = format!("use {} for now", keys.commit_message.secret);
     git(r, &["commit", "-q", "-m", &message]);
+
+    // A directory and an archive member named after a key, with findings in them, committed
+    // by an author named after another key; and a FIFO in the directory, which is warned about.
+    let dir = &keys.path_name.secret;
+    common::write(
+        r,
+        format!("{dir}/settings.py"),
+        format!("# settings\n{}", keys.work_tree.text).as_bytes(),
+    );
+    common::write(
+        r,
+        "dist/named.zip",
+        zip_of(&format!("{dir}/config.json"), keys.archived.text.as_bytes()),
+    );
+    git(r, &["add", "."]);
+    git(
+        r,
+        &[
+            "-c",
+            &format!("user.name={}", keys.author.secret),
+            "-c",
+            &format!("user.email={}@example.com", keys.author.secret),
+            "commit",
+            "-q",
+            "-m",
+            "named",
+        ],
+    );
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(r.join(dir).join("pipe"))
+        .status()
+        .unwrap();
+    assert!(fifo.success());
 
     common::write(r, "web/src/gemini.ts", keys.staged.text.as_bytes());
     git(r, &["add", "web/src/gemini.ts"]);
@@ -423,6 +477,13 @@ fn no_subcommand_format_or_failing_validation_prints_a_full_key() {
         r,
     );
     assert_eq!(out.status.code(), Some(1));
+    // The FIFO was warned about, with its path redacted.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let dir = keyhound::finding::redact(&keys.path_name.secret);
+    assert!(
+        stderr.contains(&format!("{dir}/pipe: skipped")),
+        "no warning about the FIFO: {stderr}"
+    );
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     let found: Vec<&str> = doc["findings"]
         .as_array()
@@ -694,6 +755,7 @@ fn no_subcommand_format_or_failing_validation_prints_a_full_key() {
     }
     // And nothing was written into the scanned repository.
     let status = git(r, &["status", "--porcelain", "--ignored"]);
+    // (git does not list the FIFO.)
     assert_eq!(status, "A  web/src/gemini.ts", "{status}");
 }
 
@@ -722,9 +784,14 @@ fn show_secrets_prints_the_full_keys() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    for k in keys.all() {
+    for k in keys.all().into_iter().chain(keys.in_names()) {
         assert!(stdout.contains(&k.secret), "{} is not shown", k.what);
     }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{}/pipe: skipped", keys.path_name.secret)),
+        "the warning about the FIFO does not show its path: {stderr}"
+    );
     // The commit summary keeps the key it names, too.
     assert!(stdout.contains(&format!("use {} for now", keys.commit_message.secret)));
 }

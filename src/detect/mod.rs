@@ -11,7 +11,7 @@ pub mod placeholder;
 #[cfg(feature = "vectorscan")]
 pub mod vectorscan;
 
-use std::collections::HashMap;
+use std::{borrow::Cow, collections::HashMap};
 
 use crate::{
     finding::{fingerprint, redact, sha256_hex, Exposure, Finding, FindingKind, Origin, Sensitive},
@@ -86,6 +86,12 @@ impl SharedPass {
             k < self.engine_keywords
         });
         (hits, needles)
+    }
+}
+
+impl crate::diag::Redact for Detector {
+    fn redact_text(&self, text: &str) -> String {
+        Detector::redact_text(self, text).into_owned()
     }
 }
 
@@ -402,6 +408,35 @@ impl Detector {
         }
     }
 
+    /// `text` with every key in it redacted: for text from the scanned input that is printed
+    /// but is no blob, such as a path, a commit's author or a warning. Every rule counts, those
+    /// below the threshold too, as in snippets.
+    pub fn redact_text<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        let data = text.as_bytes();
+        let mut spans = self.engine.find(data);
+        if let Some(below) = &self.below {
+            spans.extend(below.find(data));
+        }
+        if spans.is_empty() {
+            return Cow::Borrowed(text);
+        }
+        spans.sort_by_key(|m| (m.start, m.end));
+        let mut out = String::with_capacity(text.len());
+        let mut done = 0;
+        for m in &spans {
+            if m.start < done {
+                continue;
+            }
+            // Rules match ASCII keys, so spans fall on character boundaries; a lossy copy keeps
+            // this from panicking all the same.
+            out.push_str(&String::from_utf8_lossy(&data[done..m.start]));
+            out.push_str(&redact(&String::from_utf8_lossy(&data[m.start..m.end])));
+            done = m.end;
+        }
+        out.push_str(&String::from_utf8_lossy(&data[done..]));
+        Cow::Owned(out)
+    }
+
     /// The spans snippets redact: every match, and whatever the rules below the threshold match
     /// near one. Sorted and disjoint.
     fn redacted_spans(&self, data: &[u8], matches: &[RawMatch]) -> Vec<RawMatch> {
@@ -651,6 +686,34 @@ mod tests {
         for f in &found {
             assert!(!f.snippet.contains(&key), "{}", f.snippet);
         }
+    }
+
+    #[test]
+    fn keys_in_names_are_redacted_and_other_text_is_left_alone() {
+        let key = crate::rules::template::expand("sk-ant-api03-{b64url:93}AA", 3);
+        let medium = Detector::new(
+            &RuleSet::builtin().unwrap(),
+            DetectOptions {
+                min_confidence: Confidence::High,
+            },
+        )
+        .unwrap();
+        let path = format!("é/{key}/settings.py: skipped, fifo");
+        let shown = medium.redact_text(&path);
+        assert_eq!(
+            shown,
+            format!("é/{}/settings.py: skipped, fifo", redact(&key))
+        );
+        // Twice in one text, and a key only a rule below the threshold matches.
+        let mistral = crate::rules::template::expand("{alnum:32}", 4);
+        let text = format!("{key} {key} MISTRAL_API_KEY={mistral}");
+        let shown = medium.redact_text(&text);
+        assert!(
+            !shown.contains(&key) && !shown.contains(&mistral),
+            "{shown}"
+        );
+        let plain = "src/components/Chat.tsx";
+        assert!(matches!(medium.redact_text(plain), Cow::Borrowed(p) if p == plain));
     }
 
     /// Every rule's examples, plain and base64-encoded, give the same findings whether the
