@@ -8,6 +8,8 @@
 # BEFORE (rules mode only): a commit whose build joins the comparison, e.g. the engine before a change.
 # VECTORSCAN=1 (rules mode only): a build of HEAD with the `vectorscan` feature joins it too (needs
 # libvectorscan-dev or libhyperscan-dev).
+# HISTORY=REPO (rules mode only): the same builds also scan that repository's history alone
+# (`--history-only`), e.g. the one bench/history.sh builds under /tmp/keyhound-bench.
 set -euo pipefail
 
 what="${1:-all}"
@@ -270,4 +272,20 @@ if [ "$what" = rules ] || [ "$what" = all ]; then
     table "rules-$mode"
     echo
   done
+  if [ -n "${HISTORY:-}" ]; then
+    commits="$(git -C "$HISTORY" rev-list --all --count)"
+    echo "### History audit"
+    echo
+    echo "\`scan --history-only REPO -f jsonl -j $threads --exit-code 0\`, REPO: \`$(basename "$HISTORY")\`"
+    echo "($commits commits, $(du -sh "$HISTORY/.git" | cut -f1) of packed objects), decoding on."
+    echo
+    cmds=()
+    for b in "openai only=$openai_only" "all providers=$kh" ${before:+"all providers, $BEFORE=$before"} \
+      ${vectorscan:+"all providers, vectorscan=$vectorscan"}; do
+      cmds+=("${b%%=*}=$(q "${b#*=}" scan --history-only "$HISTORY" -f jsonl -j "$threads" --exit-code 0)")
+    done
+    bench rules-history "$runs" "${cmds[@]}"
+    table rules-history
+    echo
+  fi
 fi
