@@ -3,6 +3,8 @@
 //! keyword at its anchor's hits, so hundreds of keywords cost about what a few dozen would.
 
 use aho_corasick::{AhoCorasick, MatchKind};
+#[cfg(feature = "vectorscan")]
+use std::sync::OnceLock;
 
 /// Most anchors one Aho-Corasick searcher gets. Its SIMD prefilter (Teddy) takes at most 64
 /// patterns; past that the search falls back to a byte-at-a-time automaton several times slower,
@@ -31,10 +33,11 @@ pub struct Keywords {
     /// For each anchor, the keywords found through it and where in each keyword it sits.
     anchored: Vec<Vec<(usize, usize)>>,
     /// With the `vectorscan` feature, when the anchors need more than one Teddy searcher: all
-    /// keywords in one pass of Vectorscan's literal matcher. The searchers above stay the
-    /// fallback for what it cannot scan.
+    /// keywords in one pass of Vectorscan's literal matcher, compiled on first use (a set that
+    /// is never searched costs no compilation). The searchers above stay the fallback for what
+    /// it cannot scan or compile.
     #[cfg(feature = "vectorscan")]
-    vectorscan: Option<super::vectorscan::Matcher>,
+    vectorscan: Option<OnceLock<Option<super::vectorscan::Matcher>>>,
 }
 
 /// A keyword occurrence: `(start, keyword, end)`.
@@ -43,6 +46,20 @@ pub type Hit = (usize, usize, usize);
 impl Keywords {
     /// `keywords` must be distinct and non-empty.
     pub fn new(keywords: &[String]) -> Result<Keywords, aho_corasick::BuildError> {
+        Self::build(keywords, false).map(|k| k.expect("built whatever its passes"))
+    }
+
+    /// `new`, or `None` without building anything when one pass could not find them all.
+    pub fn new_single_pass(
+        keywords: &[String],
+    ) -> Result<Option<Keywords>, aho_corasick::BuildError> {
+        Self::build(keywords, true)
+    }
+
+    fn build(
+        keywords: &[String],
+        single_only: bool,
+    ) -> Result<Option<Keywords>, aho_corasick::BuildError> {
         let mut anchors: Vec<Vec<u8>> = Vec::new();
         let mut anchored: Vec<Vec<(usize, usize)>> = Vec::new();
         // Shortest keywords first: their anchors are the ones longer keywords can share.
@@ -77,6 +94,9 @@ impl Keywords {
         let mut by_len: Vec<usize> = (0..anchors.len()).collect();
         by_len.sort_by_key(|&a| (anchors[a].len(), a));
         let groups = by_len.len().div_ceil(ANCHORS_PER_SEARCHER).max(1);
+        if single_only && groups > 1 && !cfg!(feature = "vectorscan") {
+            return Ok(None);
+        }
         let per_group = by_len.len().div_ceil(groups).max(1);
         let searchers: Vec<(AhoCorasick, Vec<usize>)> = by_len
             .chunks(per_group)
@@ -87,17 +107,24 @@ impl Keywords {
                     .map(|ac| (ac, ids.to_vec()))
             })
             .collect::<Result<_, _>>()?;
-        let keywords = keywords.to_vec();
-        Ok(Keywords {
+        Ok(Some(Keywords {
             #[cfg(feature = "vectorscan")]
-            vectorscan: (searchers.len() > 1)
-                .then(|| super::vectorscan::Matcher::new(&keywords))
-                .flatten(),
-            keywords,
+            vectorscan: (searchers.len() > 1).then(OnceLock::new),
+            keywords: keywords.to_vec(),
             searchers,
             prefixes,
             anchored,
-        })
+        }))
+    }
+
+    /// The Vectorscan matcher, compiled on first use; `None` when the set fits one Teddy
+    /// searcher or the library refused it.
+    #[cfg(feature = "vectorscan")]
+    fn vectorscan(&self) -> Option<&super::vectorscan::Matcher> {
+        self.vectorscan
+            .as_ref()?
+            .get_or_init(|| super::vectorscan::Matcher::new(&self.keywords))
+            .as_ref()
     }
 
     /// The keywords, in the order of the keyword indices of hits.
@@ -105,10 +132,11 @@ impl Keywords {
         &self.keywords
     }
 
-    /// Whether one pass over a haystack finds every keyword: one Teddy searcher, or Vectorscan.
+    /// Whether one pass over a haystack finds every keyword: one Teddy searcher, or Vectorscan
+    /// (which is compiled to tell).
     pub fn single_pass(&self) -> bool {
         #[cfg(feature = "vectorscan")]
-        if self.vectorscan.is_some() {
+        if self.vectorscan().is_some() {
             return true;
         }
         self.searchers.len() == 1
@@ -129,7 +157,7 @@ impl Keywords {
     pub fn hits(&self, hay: &[u8], out: &mut Vec<Hit>) {
         out.clear();
         #[cfg(feature = "vectorscan")]
-        if let Some(v) = &self.vectorscan {
+        if let Some(v) = self.vectorscan() {
             if v.hits(hay, out) {
                 out.sort_unstable();
                 return;
@@ -283,7 +311,7 @@ mod tests {
         }
         let k = Keywords::new(&kws).unwrap();
         assert!(
-            k.vectorscan.is_some(),
+            k.vectorscan().is_some(),
             "the built-in keywords need more than one Teddy pass"
         );
         let mut state = 0x9E37_79B9_7F4A_7C15u64;

@@ -11,7 +11,7 @@ pub mod placeholder;
 #[cfg(feature = "vectorscan")]
 pub mod vectorscan;
 
-use std::{borrow::Cow, collections::HashMap};
+use std::{borrow::Cow, collections::HashMap, sync::OnceLock};
 
 use crate::{
     finding::{fingerprint, redact, sha256_hex, Exposure, Finding, FindingKind, Origin, Sensitive},
@@ -65,7 +65,10 @@ impl SharedPass {
         }
         // Together in one pass, or not at all: past one Teddy searcher, the keywords' and the
         // needles' own searchers cost less than more searchers over both (BENCHMARKS.md).
-        let keywords = Keywords::new(&all).ok().filter(Keywords::single_pass)?;
+        let keywords = Keywords::new_single_pass(&all)
+            .ok()
+            .flatten()
+            .filter(Keywords::single_pass)?;
         Some(SharedPass {
             keywords,
             engine_keywords,
@@ -116,8 +119,10 @@ pub struct Detector {
     decode: bool,
     /// Base64 forms of the rule keywords, which pick the base64 runs worth decoding.
     base64_needles: decode::base64::Needles,
-    /// The engine's keywords and the base64 needles in one keyword pass, used while decoding.
-    shared: Option<SharedPass>,
+    /// The engine's keywords and the base64 needles in one keyword pass, used while decoding;
+    /// built by the first blob that needs it, so `--no-decode` and small scans pay nothing
+    /// for it.
+    shared: OnceLock<Option<SharedPass>>,
     /// Whether the exposure rules run (they are medium confidence, so not above that threshold).
     exposures: bool,
 }
@@ -186,7 +191,6 @@ impl Detector {
         if exposures {
             rules.extend(exposure::rules());
         }
-        let shared = SharedPass::new(&engine, &base64_needles);
         Ok(Detector {
             rules,
             engine,
@@ -195,7 +199,7 @@ impl Detector {
             options,
             decode: true,
             base64_needles,
-            shared,
+            shared: OnceLock::new(),
             exposures,
         })
     }
@@ -234,7 +238,12 @@ impl Detector {
     }
 
     fn scan_text(&self, blob: &Blob<'_>) -> Vec<Finding> {
-        let (plain, hidden) = match (&self.shared, self.decode) {
+        let shared = || {
+            self.shared
+                .get_or_init(|| SharedPass::new(&self.engine, &self.base64_needles))
+                .as_ref()
+        };
+        let (plain, hidden) = match (self.decode.then(shared).flatten(), self.decode) {
             (_, false) => (self.engine.find(blob.data), Vec::new()),
             (Some(shared), true) => {
                 let (hits, needle_hits) = shared.hits(blob.data);
@@ -730,9 +739,8 @@ mod tests {
             min_confidence: Confidence::Low,
         };
         let shared = Detector::new(&set, options.clone()).unwrap();
-        assert!(shared.shared.is_some());
         let mut separate = Detector::new(&set, options).unwrap();
-        separate.shared = None;
+        separate.shared = OnceLock::from(None);
         let mut text = String::new();
         for (i, rule) in set.rules.iter().enumerate() {
             for example in &rule.examples {
@@ -752,6 +760,10 @@ mod tests {
             .collect()
         };
         let found = findings(&shared);
+        assert!(
+            matches!(shared.shared.get(), Some(Some(_))),
+            "these rules' keywords and needles fit one pass"
+        );
         assert!(found.iter().any(|f| f.3.as_deref() == Some("base64")));
         assert_eq!(found, findings(&separate));
     }
