@@ -46,7 +46,8 @@ pub type Hit = (usize, usize, usize);
 impl Keywords {
     /// `keywords` must be distinct and non-empty.
     pub fn new(keywords: &[String]) -> Result<Keywords, aho_corasick::BuildError> {
-        Self::build(keywords, false).map(|k| k.expect("built whatever its passes"))
+        Self::build(keywords, false)
+            .map(|k| k.expect("a set needing several passes is built unless one was asked for"))
     }
 
     /// `new`, or `None` without building anything when one pass could not find them all.

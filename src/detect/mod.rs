@@ -237,26 +237,25 @@ impl Detector {
         found
     }
 
+    /// The shared keyword pass, built on first use; `None` when one pass cannot hold it.
+    fn shared_pass(&self) -> Option<&SharedPass> {
+        self.shared
+            .get_or_init(|| SharedPass::new(&self.engine, &self.base64_needles))
+            .as_ref()
+    }
+
     fn scan_text(&self, blob: &Blob<'_>) -> Vec<Finding> {
-        let shared = || {
-            self.shared
-                .get_or_init(|| SharedPass::new(&self.engine, &self.base64_needles))
-                .as_ref()
-        };
-        let (plain, hidden) = match (self.decode.then(shared).flatten(), self.decode) {
-            (_, false) => (self.engine.find(blob.data), Vec::new()),
-            (Some(shared), true) => {
-                let (hits, needle_hits) = shared.hits(blob.data);
-                let plain = self.engine.find_at(blob.data, &hits);
-                let hidden = decode::find_hidden_at(&self.engine, &needle_hits, blob.data, &plain);
-                (plain, hidden)
-            }
-            (None, true) => {
-                let plain = self.engine.find(blob.data);
-                let hidden =
-                    decode::find_hidden(&self.engine, &self.base64_needles, blob.data, &plain);
-                (plain, hidden)
-            }
+        let (plain, hidden) = if !self.decode {
+            (self.engine.find(blob.data), Vec::new())
+        } else if let Some(shared) = self.shared_pass() {
+            let (hits, needle_hits) = shared.hits(blob.data);
+            let plain = self.engine.find_at(blob.data, &hits);
+            let hidden = decode::find_hidden_at(&self.engine, &needle_hits, blob.data, &plain);
+            (plain, hidden)
+        } else {
+            let plain = self.engine.find(blob.data);
+            let hidden = decode::find_hidden(&self.engine, &self.base64_needles, blob.data, &plain);
+            (plain, hidden)
         };
         let exposures = if self.exposures {
             exposure::find(blob.path, blob.data)
@@ -700,7 +699,7 @@ mod tests {
     #[test]
     fn keys_in_names_are_redacted_and_other_text_is_left_alone() {
         let key = crate::rules::template::expand("sk-ant-api03-{b64url:93}AA", 3);
-        let medium = Detector::new(
+        let high = Detector::new(
             &RuleSet::builtin().unwrap(),
             DetectOptions {
                 min_confidence: Confidence::High,
@@ -708,7 +707,7 @@ mod tests {
         )
         .unwrap();
         let path = format!("é/{key}/settings.py: skipped, fifo");
-        let shown = medium.redact_text(&path);
+        let shown = high.redact_text(&path);
         assert_eq!(
             shown,
             format!("é/{}/settings.py: skipped, fifo", redact(&key))
@@ -716,13 +715,13 @@ mod tests {
         // Twice in one text, and a key only a rule below the threshold matches.
         let mistral = crate::rules::template::expand("{alnum:32}", 4);
         let text = format!("{key} {key} MISTRAL_API_KEY={mistral}");
-        let shown = medium.redact_text(&text);
+        let shown = high.redact_text(&text);
         assert!(
             !shown.contains(&key) && !shown.contains(&mistral),
             "{shown}"
         );
         let plain = "src/components/Chat.tsx";
-        assert!(matches!(medium.redact_text(plain), Cow::Borrowed(p) if p == plain));
+        assert!(matches!(high.redact_text(plain), Cow::Borrowed(p) if p == plain));
     }
 
     /// Every rule's examples, plain and base64-encoded, give the same findings whether the
