@@ -12,7 +12,7 @@ use std::{
 
 /// Hides keys in text before it is printed (the detector, once a scan has one).
 pub trait Redact: Send + Sync {
-    fn redact_text(&self, text: &str) -> String;
+    fn redact(&self, text: &str) -> String;
 }
 
 /// Collects warnings from every thread of a scan.
@@ -67,7 +67,7 @@ impl Diagnostics {
         }
         let mut message = message.to_string();
         if let Some(r) = self.redactor.get() {
-            message = r.redact_text(&message);
+            message = r.redact(&message);
         }
         let _ = writeln!(std::io::stderr().lock(), "keyhound: warning: {message}");
     }

@@ -93,8 +93,8 @@ impl SharedPass {
 }
 
 impl crate::diag::Redact for Detector {
-    fn redact_text(&self, text: &str) -> String {
-        Detector::redact_text(self, text).into_owned()
+    fn redact(&self, text: &str) -> String {
+        self.redact_text(text).into_owned()
     }
 }
 
